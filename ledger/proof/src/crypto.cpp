@@ -1,0 +1,194 @@
+#include "passbook/proof/crypto.h"
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace passbook::proof {
+namespace {
+
+struct EvpPkeyFree {
+  void operator()(EVP_PKEY* k) const { EVP_PKEY_free(k); }
+};
+struct EvpMdCtxFree {
+  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+};
+struct BioFree {
+  void operator()(BIO* b) const { BIO_free(b); }
+};
+using PkeyPtr = std::unique_ptr<EVP_PKEY, EvpPkeyFree>;
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, EvpMdCtxFree>;
+using BioPtr = std::unique_ptr<BIO, BioFree>;
+
+std::string openssl_error() {
+  const unsigned long code = ERR_get_error();
+  if (code == 0) return "unknown OpenSSL error";
+  char buf[256];
+  ERR_error_string_n(code, buf, sizeof buf);
+  ERR_clear_error();
+  return buf;
+}
+
+}  // namespace
+
+Hash32 sha256(std::string_view bytes) {
+  const std::string_view parts[] = {bytes};
+  return sha256(parts);
+}
+
+Hash32 sha256(std::span<const std::string_view> parts) {
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  Hash32 out{};
+  unsigned int length = 0;
+  // SHA-256 over memory cannot fail short of allocation failure; treat that as fatal.
+  bool ok = ctx && EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) == 1;
+  for (std::string_view part : parts) {
+    ok = ok && EVP_DigestUpdate(ctx.get(), part.data(), part.size()) == 1;
+  }
+  ok = ok && EVP_DigestFinal_ex(ctx.get(), out.data(), &length) == 1 && length == out.size();
+  if (!ok) {
+    std::fprintf(stderr, "fatal: SHA-256 failed: %s\n", openssl_error().c_str());
+    std::abort();
+  }
+  return out;
+}
+
+Hash32 leaf_hash(std::string_view data) {
+  const char prefix = 0x00;
+  const std::string_view parts[] = {{&prefix, 1}, data};
+  return sha256(parts);
+}
+
+Hash32 node_hash(const Hash32& left, const Hash32& right) {
+  const char prefix = 0x01;
+  const std::string_view parts[] = {{&prefix, 1},
+                                    {reinterpret_cast<const char*>(left.data()), left.size()},
+                                    {reinterpret_cast<const char*>(right.data()), right.size()}};
+  return sha256(parts);
+}
+
+bool ed25519_verify(const PublicKey& key, std::string_view message, const Signature& signature) {
+  PkeyPtr pkey(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, key.data(), key.size()));
+  if (!pkey) {
+    ERR_clear_error();
+    return false;
+  }
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  const bool ok =
+      ctx && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) == 1 &&
+      EVP_DigestVerify(ctx.get(), signature.data(), signature.size(),
+                       reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
+  ERR_clear_error();
+  return ok;
+}
+
+struct SigningKey::Impl {
+  PkeyPtr pkey;
+};
+
+SigningKey::SigningKey(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {
+  size_t length = public_key_.size();
+  const int ok = EVP_PKEY_get_raw_public_key(impl_->pkey.get(), public_key_.data(), &length);
+  assert(ok == 1 && length == public_key_.size());
+  (void)ok;
+}
+
+SigningKey::SigningKey(SigningKey&&) noexcept = default;
+SigningKey& SigningKey::operator=(SigningKey&&) noexcept = default;
+SigningKey::~SigningKey() = default;
+
+Result<SigningKey> SigningKey::generate() {
+  std::array<uint8_t, 32> seed{};
+  PASSBOOK_RETURN_IF_ERROR(random_bytes(seed));
+  return from_seed(seed);
+}
+
+Result<SigningKey> SigningKey::from_seed(const std::array<uint8_t, 32>& seed) {
+  PkeyPtr pkey(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed.data(), seed.size()));
+  if (!pkey) return internal_error("cannot create an Ed25519 key: " + openssl_error());
+  auto impl = std::make_unique<Impl>();
+  impl->pkey = std::move(pkey);
+  return SigningKey(std::move(impl));
+}
+
+Result<SigningKey> SigningKey::load(const std::filesystem::path& file) {
+  struct stat info {};
+  if (::stat(file.c_str(), &info) != 0) {
+    return not_found("the key file " + file.string() + " does not exist");
+  }
+  if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    return permission_denied("the key file " + file.string() +
+                             " can be read by other users; run: chmod 600 " + file.string());
+  }
+  BioPtr bio(BIO_new_file(file.c_str(), "r"));
+  if (!bio) return unavailable("cannot open the key file " + file.string() + ": " + openssl_error());
+  PkeyPtr pkey(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
+  if (!pkey) {
+    ERR_clear_error();
+    return invalid_argument("the file " + file.string() + " is not a passbook key file");
+  }
+  if (EVP_PKEY_get_id(pkey.get()) != EVP_PKEY_ED25519) {
+    return invalid_argument("the key in " + file.string() + " is not an Ed25519 key");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->pkey = std::move(pkey);
+  return SigningKey(std::move(impl));
+}
+
+Status SigningKey::save(const std::filesystem::path& file) const {
+  // O_EXCL: never overwrite a key; 0600 from the start, so the key is never readable by others.
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return already_exists("the key file " + file.string() + " already exists");
+    return unavailable("cannot create the key file " + file.string());
+  }
+  BioPtr mem(BIO_new(BIO_s_mem()));
+  if (!mem || PEM_write_bio_PrivateKey(mem.get(), impl_->pkey.get(), nullptr, nullptr, 0,
+                                       nullptr, nullptr) != 1) {
+    ::close(fd);
+    ::unlink(file.c_str());
+    return internal_error("cannot encode the key: " + openssl_error());
+  }
+  char* data = nullptr;
+  const long length = BIO_get_mem_data(mem.get(), &data);
+  const bool written = length > 0 && ::write(fd, data, static_cast<size_t>(length)) == length &&
+                       ::fsync(fd) == 0;
+  ::close(fd);
+  if (!written) {
+    ::unlink(file.c_str());
+    return unavailable("cannot write the key file " + file.string());
+  }
+  return Status::ok();
+}
+
+Signature SigningKey::sign(std::string_view message) const {
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  Signature out{};
+  size_t length = out.size();
+  const bool ok =
+      ctx && EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, impl_->pkey.get()) == 1 &&
+      EVP_DigestSign(ctx.get(), out.data(), &length,
+                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1 &&
+      length == out.size();
+  if (!ok) {
+    // Signing with a valid key over memory cannot fail short of allocation failure.
+    std::fprintf(stderr, "fatal: Ed25519 signing failed: %s\n", openssl_error().c_str());
+    std::abort();
+  }
+  return out;
+}
+
+Status random_bytes(std::span<uint8_t> out) {
+  if (RAND_bytes(out.data(), static_cast<int>(out.size())) != 1) {
+    return unavailable("the system random number generator failed: " + openssl_error());
+  }
+  return Status::ok();
+}
+
+}  // namespace passbook::proof

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs, as root with apt-get, whatever Red Passbook needs to build and test on Debian 12.
+# Safe to run again: packages already present are left alone.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  librocksdb-dev rocksdb-tools
+  libboost1.81-dev libboost-test1.81-dev
+  libcereal-dev libssl-dev
+  clang clang-tidy clang-format libclang-rt-14-dev
+)
+if [[ "${PASSBOOK_WITH_BENCH:-0}" == 1 ]]; then
+  packages+=(libbenchmark-dev postgresql libsodium-dev)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+if [[ $(id -u) != 0 ]]; then
+  echo "These packages are missing: ${missing[*]}" >&2
+  echo "Run this script as root (or with sudo) to install them." >&2
+  exit 1
+fi
+echo "Installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
