@@ -17,6 +17,7 @@ inline constexpr uint32_t kCosignatures = 4;
 inline constexpr uint32_t kEntryBytes = kEnvelopeBytes + 1024;
 
 inline constexpr uint32_t kMinutesPerOperation = 24 * 60;  // one day of service at most
+inline constexpr uint32_t kImportMinutes = 31 * 24 * 60;     // a paper line may sum up a month
 inline constexpr uint32_t kQuantityPerRedemption = 1000;
 // Points and stock stay far from int64 overflow; sums are checked as well.
 inline constexpr int64_t kPointsPerOperation = 1'000'000'000;

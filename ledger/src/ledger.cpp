@@ -1,0 +1,710 @@
+#include "passbook/ledger/ledger.h"
+
+#include <algorithm>
+#include <chrono>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+
+#include "apply.h"
+#include "chain.h"
+#include "passbook/proof/crypto.h"
+#include "passbook/proof/merkle.h"
+#include "passbook/proof/note.h"
+#include "passbook/schemas/encoding.h"
+#include "state.h"
+#include "storage.h"
+
+namespace passbook::ledger {
+namespace {
+
+class SystemClock final : public Clock {
+ public:
+  [[nodiscard]] int64_t now_ms() const override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+};
+
+std::string nonce_key(const schemas::Envelope& envelope) {
+  std::string key(as_chars(envelope.signer));
+  key.append(as_chars(envelope.nonce));
+  return key;
+}
+
+AccountView to_view(const std::string& key, const AccountRecord& record) {
+  AccountView view;
+  view.kind = static_cast<AccountKind>(key[0]);
+  view.id = key.substr(1);
+  view.branch = record.branch;
+  view.available = record.balance;
+  view.pending = record.pending;
+  view.active_keys = record.active_keys;
+  view.opened_seq = record.opened_seq;
+  view.last_seq = record.last_seq;
+  return view;
+}
+
+}  // namespace
+
+const Clock& system_clock() {
+  static const SystemClock clock;
+  return clock;
+}
+
+struct Ledger::Impl {
+  Options options;
+  const Clock* clock = nullptr;
+  std::unique_ptr<Storage> storage;
+  std::optional<proof::SigningKey> ledger_key;  // absent when read-only
+
+  // Guards everything below. Commit holds it exclusively from apply to the end of its write, so
+  // readers never see state that is not durable.
+  mutable std::shared_mutex mutex;
+  LedgerState state;
+  proof::MerkleFrontier frontier;
+  Head head;
+  uint64_t postings_since_snapshot = 0;
+  Status broken;  // not ok: a write failed; refuse writes until reopened
+  bool closed = false;
+
+  // ---- opening ---------------------------------------------------------------------------
+
+  Status load_ledger_key() {
+    const auto file = options.ledger_key_file.empty() ? options.data_dir / "keys" / "ledger.key"
+                                                      : options.ledger_key_file;
+    auto key = proof::SigningKey::load(file);
+    if (!key.is_ok()) return key.status().with_context("the ledger key");
+    ledger_key.emplace(std::move(key).value());
+    return Status::ok();
+  }
+
+  History history(const std::unordered_map<uint64_t, schemas::Entry>* group_entries) const {
+    History h;
+    h.entry = [this, group_entries](uint64_t seq) -> Result<schemas::Entry> {
+      if (group_entries != nullptr) {
+        if (auto it = group_entries->find(seq); it != group_entries->end()) return it->second;
+      }
+      PASSBOOK_ASSIGN_OR_RETURN(StoredEntry stored, read_entry(*storage, seq));
+      return std::move(stored.entry);
+    };
+    h.posting = [this](std::string_view key) -> Result<std::optional<int64_t>> {
+      PASSBOOK_ASSIGN_OR_RETURN(std::optional<std::string> value, storage->get(Column::kIndex, key));
+      if (!value) return std::optional<int64_t>();
+      if (value->size() != 8) return data_loss("an index posting has the wrong size");
+      return std::optional<int64_t>(static_cast<int64_t>(get_u64_be(*value)));
+    };
+    return h;
+  }
+
+  // Loads the snapshot, replays the entries after it, and checks the tail against the last
+  // checkpoint.
+  Status load() {
+    PASSBOOK_ASSIGN_OR_RETURN(std::optional<Head> stored_head, read_head(*storage));
+    if (!stored_head) return data_loss("the database has no head record; it is not a complete ledger");
+    head = *stored_head;
+    PASSBOOK_ASSIGN_OR_RETURN(uint64_t through, read_state_through(*storage));
+    if (through > head.size) {
+      return data_loss("the state snapshot is ahead of the chain (" + std::to_string(through) +
+                       " > " + std::to_string(head.size) + " entries); restore from a backup");
+    }
+    if (through > 0) {
+      PASSBOOK_RETURN_IF_ERROR(storage->scan(Column::kState, "", "", [&](std::string_view k, std::string_view v) {
+        load_status = state.load_row(k, v);
+        return load_status.is_ok();
+      }));
+      PASSBOOK_RETURN_IF_ERROR(load_status);
+      state.next_seq = through;
+      if (const LedgerRecord* ledger = state.ledger_record()) {
+        PASSBOOK_ASSIGN_OR_RETURN(StoredEntry last_applied, read_entry(*storage, through - 1));
+        state.current_day = local_day_of(last_applied.entry.commit_ms, *ledger);
+      }
+    }
+    PASSBOOK_ASSIGN_OR_RETURN(frontier, proof::MerkleFrontier::load(head.size, node_reader(*storage)));
+    // Replay the entries the snapshot does not cover.
+    Hash32 prev{};
+    if (state.next_seq > 0) {
+      PASSBOOK_ASSIGN_OR_RETURN(StoredEntry before, read_entry(*storage, state.next_seq - 1));
+      prev = before.leaf_hash;
+    }
+    for (uint64_t seq = state.next_seq; seq < head.size; ++seq) {
+      PASSBOOK_ASSIGN_OR_RETURN(StoredEntry stored, read_entry(*storage, seq));
+      if (stored.entry.prev_hash != prev) {
+        return data_loss("entry " + std::to_string(seq) + " does not link to the entry before it");
+      }
+      PASSBOOK_ASSIGN_OR_RETURN(Hash32 leaf, read_leaf(*storage, seq));
+      if (leaf != stored.leaf_hash) {
+        return data_loss("entry " + std::to_string(seq) + " does not match its Merkle leaf");
+      }
+      PASSBOOK_ASSIGN_OR_RETURN(schemas::Envelope envelope,
+                                schemas::decode<schemas::Envelope>(stored.entry.signed_envelope.envelope,
+                                                          "entry " + std::to_string(seq) + "'s envelope"));
+      std::vector<PublicKey> cosigners;
+      for (const auto& c : stored.entry.signed_envelope.cosignatures) cosigners.push_back(c.key);
+      EntryContext ctx{seq, stored.entry.commit_ms, &envelope, cosigners};
+      Txn txn;
+      ApplyOutcome outcome = apply_envelope(state, ctx, history(nullptr), txn);
+      if (!outcome.is_ok()) {
+        txn.rollback();
+        return data_loss("entry " + std::to_string(seq) + " no longer applies: " +
+                         outcome.status.message());
+      }
+      txn.commit();
+      prev = stored.leaf_hash;
+      // A long replay (after rebuild) snapshots as it goes, so that memory stays bounded.
+      if (!options.read_only && state.index.size() >= options.snapshot_every_postings) {
+        PASSBOOK_RETURN_IF_ERROR(write_snapshot());
+      }
+    }
+    postings_since_snapshot = state.index.size();
+    return check_tail();
+  }
+  Status load_status;
+
+  // The head, the Merkle frontier and the last checkpoint must agree.
+  Status check_tail() {
+    const LedgerRecord* ledger = state.ledger_record();
+    if (ledger == nullptr) return data_loss("the ledger has no genesis record");
+    if (head.size > 0) {
+      PASSBOOK_ASSIGN_OR_RETURN(StoredEntry last, read_entry(*storage, head.size - 1));
+      if (last.leaf_hash != head.last_hash) {
+        return data_loss("entry " + std::to_string(head.size - 1) +
+                         " does not match the head record");
+      }
+    }
+    PASSBOOK_ASSIGN_OR_RETURN(auto latest, storage->last(Column::kCheckpoints));
+    if (!latest) return data_loss("the ledger has no checkpoint");
+    const proof::NoteVerifier verifier{ledger->origin, proof::note_key_id(ledger->origin, ledger->ledger_key),
+                                       ledger->ledger_key};
+    auto checkpoint = proof::verify_checkpoint(latest->second, verifier, ledger->origin);
+    if (!checkpoint.is_ok()) {
+      return data_loss("the latest checkpoint does not verify: " + checkpoint.status().message());
+    }
+    if (checkpoint->size != head.size || checkpoint->root != frontier.root()) {
+      return data_loss("the latest checkpoint (size " + std::to_string(checkpoint->size) +
+                       ") does not match the stored tree (size " + std::to_string(head.size) + ")");
+    }
+    return Status::ok();
+  }
+
+  // ---- committing ------------------------------------------------------------------------
+
+  std::vector<Outcome> commit(std::vector<Prepared> group) {
+    std::vector<Outcome> outcomes(group.size());
+    std::unique_lock lock(mutex);
+    if (closed) {
+      for (auto& o : outcomes) o.status = unavailable("the ledger is closed");
+      return outcomes;
+    }
+    if (!broken.is_ok()) {
+      for (auto& o : outcomes) o.status = broken;
+      return outcomes;
+    }
+    if (!ledger_key) {
+      for (auto& o : outcomes) {
+        o.status = failed_precondition("the ledger was opened without its key, read-only");
+      }
+      return outcomes;
+    }
+    const int64_t commit_ms = std::max(clock->now_ms(), head.last_commit_ms);
+    Storage::Batch batch(*storage);
+    Txn group_txn;
+    const proof::MerkleFrontier frontier_before = frontier;
+    const Head head_before = head;
+    std::unordered_map<std::string, uint64_t> group_nonces;
+    std::unordered_map<uint64_t, schemas::Entry> group_entries;
+    std::vector<size_t> committed;  // indexes into outcomes of the new entries
+    std::vector<proof::StoredNode> nodes;
+    const size_t index_before = state.index.size();
+
+    for (size_t i = 0; i < group.size(); ++i) {
+      Prepared& prepared = group[i];
+      Outcome& outcome = outcomes[i];
+      if (!prepared.status.is_ok()) {
+        outcome.status = prepared.status;
+        continue;
+      }
+      const std::string nonce = nonce_key(prepared.envelope);
+      if (auto seen = find_nonce(nonce, group_nonces, group_entries); !seen.is_ok()) {
+        outcome.status = seen.status();
+        continue;
+      } else if (seen->has_value()) {
+        outcome = resend(prepared, **seen, group_entries);
+        continue;
+      }
+      const uint64_t seq = head.size;
+      EntryContext ctx{seq, commit_ms, &prepared.envelope, prepared.cosigners};
+      Txn txn;
+      ApplyOutcome applied = apply_envelope(state, ctx, history(&group_entries), txn);
+      if (!applied.is_ok()) {
+        txn.rollback();
+        outcome.status = applied.status;
+        outcome.op_index = applied.op_index;
+        continue;
+      }
+      if (seq == 0 && state.ledger_record()->ledger_key != ledger_key->public_key()) {
+        txn.rollback();
+        outcome.status = invalid_argument("the genesis names a ledger key other than the key file's");
+        continue;
+      }
+      txn.merge_into(group_txn);
+      schemas::Entry entry;
+      entry.seq = seq;
+      entry.commit_ms = commit_ms;
+      entry.prev_hash = head.last_hash;
+      entry.signed_envelope = std::move(prepared.signed_envelope);
+      const std::string bytes = schemas::try_encode(entry).value();
+      const Hash32 leaf = proof::leaf_hash(bytes);
+      nodes.clear();
+      frontier.append(leaf, nodes);
+      for (const auto& node : nodes) {
+        batch.put(Column::kMerkle, merkle_key(node.level, node.index), as_chars(node.hash));
+      }
+      batch.put(Column::kEntries, u64_key(seq), bytes);
+      batch.put(Column::kNonces, nonce, u64_key(seq));
+      group_nonces.emplace(nonce, seq);
+      group_entries.emplace(seq, std::move(entry));
+      head.size = seq + 1;
+      head.last_hash = leaf;
+      head.last_commit_ms = commit_ms;
+      outcome.receipt = schemas::Receipt{seq, leaf, commit_ms, 0};
+      committed.push_back(i);
+    }
+
+    if (committed.empty()) {
+      group_txn.commit();
+      return outcomes;
+    }
+    const LedgerRecord& ledger = *state.ledger_record();
+    const proof::Checkpoint checkpoint{ledger.origin, head.size, frontier.root(), {}};
+    const std::string note = proof::sign_note(proof::format_checkpoint(checkpoint), ledger.origin,
+                                              *ledger_key);
+    batch.put(Column::kCheckpoints, u64_key(head.size), note);
+    batch.put(Column::kMeta, kHeadKey, schemas::try_encode(head).value());
+
+    Status written = storage->write(batch, /*sync=*/true);
+    if (!written.is_ok()) {
+      group_txn.rollback();
+      frontier = frontier_before;
+      head = head_before;
+      broken = unavailable("the ledger could not write to disk and stopped accepting writes (" +
+                           written.message() + "); nothing of this group was recorded");
+      for (size_t i : committed) {
+        outcomes[i].status = broken;
+        outcomes[i].receipt = {};
+      }
+      return outcomes;
+    }
+    group_txn.commit();
+    for (size_t i : committed) outcomes[i].receipt.checkpoint_size = head.size;
+    postings_since_snapshot += state.index.size() - index_before;
+    if (postings_since_snapshot >= options.snapshot_every_postings) {
+      if (Status s = write_snapshot(); !s.is_ok()) broken = s;
+    }
+    return outcomes;
+  }
+
+  // The seq an envelope's nonce was used at, if any: in this group or on disk.
+  Result<std::optional<uint64_t>> find_nonce(
+      const std::string& nonce, const std::unordered_map<std::string, uint64_t>& group_nonces,
+      const std::unordered_map<uint64_t, schemas::Entry>&) const {
+    if (auto it = group_nonces.find(nonce); it != group_nonces.end()) {
+      return std::optional<uint64_t>(it->second);
+    }
+    PASSBOOK_ASSIGN_OR_RETURN(std::optional<std::string> stored, storage->get(Column::kNonces, nonce));
+    if (!stored) return std::optional<uint64_t>();
+    if (stored->size() != 8) return data_loss("a stored nonce record has the wrong size");
+    return std::optional<uint64_t>(get_u64_be(*stored));
+  }
+
+  // A nonce seen before: the first receipt if it is the same envelope, else a refusal.
+  Outcome resend(const Prepared& prepared, uint64_t seq,
+                 const std::unordered_map<uint64_t, schemas::Entry>& group_entries) const {
+    Outcome outcome;
+    schemas::Entry original;
+    std::string bytes;
+    if (auto it = group_entries.find(seq); it != group_entries.end()) {
+      original = it->second;
+      bytes = schemas::try_encode(original).value();
+    } else {
+      auto stored = read_entry(*storage, seq);
+      if (!stored.is_ok()) {
+        outcome.status = stored.status();
+        return outcome;
+      }
+      original = stored->entry;
+      bytes = stored->bytes;
+    }
+    if (original.signed_envelope.envelope != prepared.signed_envelope.envelope) {
+      outcome.status = already_exists("this nonce was already used by entry " + std::to_string(seq) +
+                                      " for a different envelope; use a new nonce");
+      return outcome;
+    }
+    outcome.duplicate = true;
+    // checkpoint_size: the group's new checkpoint, or the latest one when this group adds none;
+    // both cover seq. commit() fills in the group's size only for new entries, so use the head.
+    outcome.receipt = schemas::Receipt{seq, proof::leaf_hash(bytes), original.commit_ms,
+                                       std::max(head.size, seq + 1)};
+    return outcome;
+  }
+
+  // Writes the rows changed since the last snapshot and the index postings, and records how far
+  // the stored state reaches. Not synced: a lost snapshot only means a longer replay.
+  Status write_snapshot() {
+    Storage::Batch batch(*storage);
+    for (TableBase* table : state.tables()) {
+      table->drain_dirty([&](const std::string& key, const std::optional<std::string>& value) {
+        if (value) {
+          batch.put(Column::kState, key, *value);
+        } else {
+          batch.erase(Column::kState, key);
+        }
+      });
+    }
+    state.index.drain([&](const std::string& key, const std::optional<std::string>& value) {
+      batch.put(Column::kIndex, key, *value);
+    });
+    batch.put(Column::kMeta, kStateThroughKey, u64_key(state.next_seq));
+    postings_since_snapshot = 0;
+    Status s = storage->write(batch, /*sync=*/false);
+    if (!s.is_ok()) {
+      return unavailable("the ledger could not write a state snapshot (" + s.message() +
+                         ") and stopped accepting writes; reopen it to recover");
+    }
+    return Status::ok();
+  }
+
+  Status close() {
+    std::unique_lock lock(mutex);
+    if (closed) return Status::ok();
+    Status s = Status::ok();
+    if (!options.read_only && broken.is_ok()) s = write_snapshot();
+    closed = true;
+    storage.reset();
+    return s;
+  }
+
+  // ---- reading ---------------------------------------------------------------------------
+
+  Status require_open() const {
+    if (closed) return unavailable("the ledger is closed");
+    return Status::ok();
+  }
+};
+
+// ---- Ledger ------------------------------------------------------------------------------
+
+Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Ledger::~Ledger() {
+  if (impl_) (void)impl_->close();
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::create(const Options& options,
+                                               schemas::SignedEnvelope genesis) {
+  const std::filesystem::path db_dir = options.data_dir / "db";
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->clock = options.clock ? options.clock : &system_clock();
+  PASSBOOK_RETURN_IF_ERROR(impl->load_ledger_key());
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) return unavailable("cannot create " + options.data_dir.string() + ": " + ec.message());
+  PASSBOOK_ASSIGN_OR_RETURN(impl->storage, Storage::open(db_dir, Storage::Mode::kCreate));
+  Outcome outcome = std::move(impl->commit({prepare(std::move(genesis))}).front());
+  if (outcome.status.is_ok()) {
+    // The first snapshot makes the genesis state part of the stored state at once.
+    std::unique_lock lock(impl->mutex);
+    outcome.status = impl->write_snapshot();
+  }
+  if (!outcome.status.is_ok()) {
+    impl->storage.reset();
+    std::filesystem::remove_all(db_dir, ec);  // nothing was acknowledged: leave no half ledger
+    return outcome.status.with_context("the genesis was refused");
+  }
+  return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::open(const Options& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->options = options;
+  impl->clock = options.clock ? options.clock : &system_clock();
+  if (!options.read_only && options.load_ledger_key) {
+    PASSBOOK_RETURN_IF_ERROR(impl->load_ledger_key());
+  }
+  PASSBOOK_ASSIGN_OR_RETURN(
+      impl->storage,
+      Storage::open(options.data_dir / "db",
+                    options.read_only ? Storage::Mode::kReadOnly : Storage::Mode::kOpenExisting));
+  PASSBOOK_RETURN_IF_ERROR(impl->load());
+  if (impl->ledger_key && impl->state.ledger_record()->ledger_key != impl->ledger_key->public_key()) {
+    return permission_denied("the ledger key file does not belong to this ledger");
+  }
+  return std::unique_ptr<Ledger>(new Ledger(std::move(impl)));
+}
+
+Prepared Ledger::prepare(schemas::SignedEnvelope signed_envelope) {
+  Prepared prepared;
+  prepared.signed_envelope = std::move(signed_envelope);
+  auto envelope = schemas::decode<schemas::Envelope>(prepared.signed_envelope.envelope, "the envelope");
+  if (!envelope.is_ok()) {
+    prepared.status = envelope.status();
+    return prepared;
+  }
+  prepared.envelope = std::move(envelope).value();
+  const std::string& bytes = prepared.signed_envelope.envelope;
+  if (!proof::ed25519_verify(prepared.envelope.signer, bytes, prepared.signed_envelope.signature)) {
+    prepared.status = unauthenticated("the envelope's signature does not match its signer's key");
+    return prepared;
+  }
+  for (const auto& cosignature : prepared.signed_envelope.cosignatures) {
+    if (cosignature.key == prepared.envelope.signer ||
+        std::find(prepared.cosigners.begin(), prepared.cosigners.end(), cosignature.key) !=
+            prepared.cosigners.end()) {
+      prepared.status = invalid_argument("a key co-signs the envelope twice");
+      return prepared;
+    }
+    if (!proof::ed25519_verify(cosignature.key, bytes, cosignature.signature)) {
+      prepared.status = unauthenticated("a co-signature does not match its key " +
+                                        to_hex(cosignature.key).substr(0, 16));
+      return prepared;
+    }
+    prepared.cosigners.push_back(cosignature.key);
+  }
+  return prepared;
+}
+
+std::vector<Outcome> Ledger::commit(std::vector<Prepared> group) {
+  return impl_->commit(std::move(group));
+}
+
+Outcome Ledger::submit(schemas::SignedEnvelope signed_envelope) {
+  std::vector<Prepared> group;
+  group.push_back(prepare(std::move(signed_envelope)));
+  return std::move(commit(std::move(group)).front());
+}
+
+Status Ledger::close() { return impl_->close(); }
+
+LedgerInfo Ledger::info() const {
+  std::shared_lock lock(impl_->mutex);
+  LedgerInfo info;
+  if (const LedgerRecord* ledger = impl_->state.ledger_record()) {
+    info.id = ledger->ledger;
+    info.origin = ledger->origin;
+    info.ledger_key = ledger->ledger_key;
+    info.verifier_key = proof::format_verifier_key(ledger->origin, ledger->ledger_key);
+    info.utc_offset_minutes = ledger->utc_offset_minutes;
+  }
+  info.size = impl_->head.size;
+  info.root = impl_->frontier.root();
+  info.last_commit_ms = impl_->head.last_commit_ms;
+  return info;
+}
+
+Result<AccountView> Ledger::account(AccountKind kind, const std::string& id) const {
+  std::shared_lock lock(impl_->mutex);
+  PASSBOOK_RETURN_IF_ERROR(impl_->require_open());
+  const std::string key = account_key(kind, id);
+  const AccountRecord* record = impl_->state.accounts.find(key);
+  if (record == nullptr) return not_found("there is no account " + id);
+  return to_view(key, *record);
+}
+
+std::vector<AccountView> Ledger::accounts(const std::string& branch) const {
+  std::shared_lock lock(impl_->mutex);
+  std::vector<AccountView> out;
+  impl_->state.accounts.for_each([&](const std::string& key, const AccountRecord& record) {
+    if (record.kind == AccountKind::kVolunteer && (branch.empty() || record.branch == branch)) {
+      out.push_back(to_view(key, record));
+    }
+  });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return out;
+}
+
+Result<std::vector<HistoryLine>> Ledger::history(AccountKind kind, const std::string& id) const {
+  std::shared_lock lock(impl_->mutex);
+  PASSBOOK_RETURN_IF_ERROR(impl_->require_open());
+  const std::string key = account_key(kind, id);
+  if (impl_->state.accounts.find(key) == nullptr) return not_found("there is no account " + id);
+  std::vector<Posting> postings;
+  std::string prefix = key;
+  prefix.push_back('\0');
+  PASSBOOK_RETURN_IF_ERROR(impl_->storage->scan(
+      Column::kIndex, prefix, prefix, [&](std::string_view k, std::string_view v) {
+        if (k.size() == prefix.size() + 12 && v.size() == 8) {
+          postings.push_back(decode_index_key(k, static_cast<int64_t>(get_u64_be(v))));
+        }
+        return true;
+      }));
+  for (const Posting& p : impl_->state.index.account(key)) postings.push_back(p);
+  std::vector<HistoryLine> lines;
+  lines.reserve(postings.size());
+  int64_t balance = 0;
+  uint64_t cached_seq = kNever;
+  schemas::Entry cached_entry;
+  schemas::Envelope cached_envelope;
+  for (const Posting& p : postings) {
+    if (p.seq != cached_seq) {
+      PASSBOOK_ASSIGN_OR_RETURN(StoredEntry stored, read_entry(*impl_->storage, p.seq));
+      PASSBOOK_ASSIGN_OR_RETURN(cached_envelope, schemas::decode<schemas::Envelope>(
+                                                     stored.entry.signed_envelope.envelope,
+                                                     "entry " + std::to_string(p.seq) + "'s envelope"));
+      cached_entry = std::move(stored.entry);
+      cached_seq = p.seq;
+    }
+    if (p.op >= cached_envelope.ops.size()) {
+      return data_loss("the index names an operation entry " + std::to_string(p.seq) + " does not have");
+    }
+    balance += p.delta;
+    lines.push_back(HistoryLine{p.seq, p.op, cached_entry.commit_ms, p.delta, balance,
+                                cached_envelope.signer, cached_envelope.ops[p.op]});
+  }
+  return lines;
+}
+
+Result<StoredEntry> Ledger::entry(uint64_t seq) const {
+  std::shared_lock lock(impl_->mutex);
+  PASSBOOK_RETURN_IF_ERROR(impl_->require_open());
+  if (seq >= impl_->head.size) {
+    return not_found("there is no entry " + std::to_string(seq) + "; the ledger has " +
+                     std::to_string(impl_->head.size));
+  }
+  return read_entry(*impl_->storage, seq);
+}
+
+std::vector<ActorView> Ledger::actors() const {
+  std::shared_lock lock(impl_->mutex);
+  std::vector<ActorView> out;
+  impl_->state.actors.for_each([&](const std::string& key, const ActorRecord& record) {
+    ActorView view;
+    std::copy(key.begin(), key.end(), view.key.begin());
+    view.role = record.role;
+    view.scope = record.scope;
+    view.name = record.name;
+    view.registered_seq = record.registered_seq;
+    if (!record.active()) view.revoked_seq = record.revoked_seq;
+    out.push_back(std::move(view));
+  });
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.registered_seq < b.registered_seq ||
+                                                      (a.registered_seq == b.registered_seq && a.key < b.key); });
+  return out;
+}
+
+std::vector<RuleView> Ledger::rules() const {
+  std::shared_lock lock(impl_->mutex);
+  std::vector<RuleView> out;
+  impl_->state.rules.for_each([&](const std::string& key, const RuleRecord& record) {
+    const size_t split = key.find('\0');
+    out.push_back(RuleView{key.substr(0, split), key.substr(split + 1), record.points_per_hour,
+                           record.daily_cap_minutes, record.set_seq});
+  });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.branch, a.category) < std::tie(b.branch, b.category);
+  });
+  return out;
+}
+
+std::vector<RewardView> Ledger::rewards(const std::string& merchant) const {
+  std::shared_lock lock(impl_->mutex);
+  std::vector<RewardView> out;
+  impl_->state.rewards.for_each([&](const std::string& key, const RewardRecord& record) {
+    const size_t split = key.find('\0');
+    RewardView view{key.substr(0, split), key.substr(split + 1), record.name, record.price,
+                    record.stock, record.per_person_limit, record.period, record.listed,
+                    record.redeemed};
+    if (merchant.empty() || view.merchant == merchant) out.push_back(std::move(view));
+  });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.merchant, a.reward) < std::tie(b.merchant, b.reward);
+  });
+  return out;
+}
+
+std::vector<ClaimView> Ledger::claims(const std::string& branch) const {
+  std::shared_lock lock(impl_->mutex);
+  std::vector<ClaimView> out;
+  impl_->state.claims.for_each([&](const std::string& key, const ClaimRecord& record) {
+    if (!branch.empty() && record.branch != branch) return;
+    ClaimView view;
+    view.ref = {get_u64_be(key), get_u32_be(std::string_view(key).substr(8))};
+    view.account = record.account;
+    view.branch = record.branch;
+    view.category = record.category;
+    view.minutes = record.minutes;
+    view.service_day = record.service_day;
+    view.points = record.points;
+    view.claimer = record.claimer;
+    view.decision = record.decision;
+    if (record.decided_seq != kNever) view.decided_seq = record.decided_seq;
+    out.push_back(std::move(view));
+  });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.ref.seq, a.ref.op) < std::tie(b.ref.seq, b.ref.op);
+  });
+  return out;
+}
+
+std::vector<ReservationView> Ledger::reservations(const std::string& merchant) const {
+  std::shared_lock lock(impl_->mutex);
+  std::vector<ReservationView> out;
+  impl_->state.reservations.for_each([&](const std::string& key, const ReservationRecord& record) {
+    if (!merchant.empty() && record.merchant != merchant) return;
+    ReservationView view;
+    view.ref = {get_u64_be(key), get_u32_be(std::string_view(key).substr(8))};
+    view.account = record.account;
+    view.merchant = record.merchant;
+    view.reward = record.reward;
+    view.quantity = record.quantity;
+    view.points = record.points;
+    view.state = record.state;
+    if (record.closed_seq != kNever) view.closed_seq = record.closed_seq;
+    out.push_back(std::move(view));
+  });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.ref.seq, a.ref.op) < std::tie(b.ref.seq, b.ref.op);
+  });
+  return out;
+}
+
+Result<std::string> Ledger::checkpoint(uint64_t size) const {
+  std::shared_lock lock(impl_->mutex);
+  PASSBOOK_RETURN_IF_ERROR(impl_->require_open());
+  const uint64_t wanted = size == 0 ? impl_->head.size : size;
+  PASSBOOK_ASSIGN_OR_RETURN(std::optional<std::string> note,
+                            impl_->storage->get(Column::kCheckpoints, u64_key(wanted)));
+  if (!note) return not_found("there is no checkpoint for tree size " + std::to_string(wanted));
+  return *note;
+}
+
+Result<std::vector<Hash32>> Ledger::inclusion_proof(uint64_t index, uint64_t size) const {
+  std::shared_lock lock(impl_->mutex);
+  PASSBOOK_RETURN_IF_ERROR(impl_->require_open());
+  if (size > impl_->head.size) {
+    return not_found("the tree has only " + std::to_string(impl_->head.size) + " entries");
+  }
+  return proof::inclusion_proof(index, size, node_reader(*impl_->storage));
+}
+
+Result<std::vector<Hash32>> Ledger::consistency_proof(uint64_t size1, uint64_t size2) const {
+  std::shared_lock lock(impl_->mutex);
+  PASSBOOK_RETURN_IF_ERROR(impl_->require_open());
+  if (size2 > impl_->head.size) {
+    return not_found("the tree has only " + std::to_string(impl_->head.size) + " entries");
+  }
+  return proof::consistency_proof(size1, size2, node_reader(*impl_->storage));
+}
+
+Result<Hash32> Ledger::root_at(uint64_t size) const {
+  std::shared_lock lock(impl_->mutex);
+  PASSBOOK_RETURN_IF_ERROR(impl_->require_open());
+  if (size > impl_->head.size) {
+    return not_found("the tree has only " + std::to_string(impl_->head.size) + " entries");
+  }
+  return proof::tree_root(size, node_reader(*impl_->storage));
+}
+
+}  // namespace passbook::ledger

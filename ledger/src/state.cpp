@@ -1,0 +1,140 @@
+#include "state.h"
+
+#include "passbook/schemas/encoding.h"
+
+namespace passbook::ledger {
+
+void Txn::rollback() {
+  for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) (*it)();
+  undo_.clear();
+}
+
+void Txn::merge_into(Txn& parent) {
+  parent.undo_.insert(parent.undo_.end(), std::make_move_iterator(undo_.begin()),
+                      std::make_move_iterator(undo_.end()));
+  undo_.clear();
+}
+
+void IndexTail::add(Txn& txn, std::string key, int64_t delta) {
+  auto [it, inserted] = rows_.try_emplace(std::move(key), delta);
+  if (inserted) {
+    txn.on_undo([this, k = it->first] { rows_.erase(k); });
+  } else {
+    // Two movements of one account in one operation (none today) would merge here.
+    const int64_t old = it->second;
+    it->second += delta;
+    txn.on_undo([this, k = it->first, old] { rows_[k] = old; });
+  }
+}
+
+std::optional<int64_t> IndexTail::find(std::string_view key) const {
+  auto it = rows_.find(key);
+  if (it == rows_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<Posting> IndexTail::account(std::string_view account_key) const {
+  std::string prefix(account_key);
+  prefix.push_back('\0');
+  std::vector<Posting> out;
+  for (auto it = rows_.lower_bound(prefix);
+       it != rows_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
+    if (it->first.size() != prefix.size() + 12) continue;
+    out.push_back(decode_index_key(it->first, it->second));
+  }
+  return out;
+}
+
+void IndexTail::drain(const RowSink& sink) {
+  for (const auto& [key, delta] : rows_) {
+    std::string value;
+    put_u64_be(value, static_cast<uint64_t>(delta));
+    sink(key, value);
+  }
+  rows_.clear();
+}
+
+std::string account_key(AccountKind kind, std::string_view id) {
+  std::string key(1, static_cast<char>(kind));
+  key.append(id);
+  return key;
+}
+
+std::string pair_key(std::string_view a, std::string_view b) {
+  std::string key(a);
+  key.push_back('\0');
+  key.append(b);
+  return key;
+}
+
+std::string day_key(std::string_view account, std::string_view category, uint32_t day) {
+  std::string key = pair_key(account, category);
+  key.push_back('\0');
+  put_u32_be(key, day);
+  return key;
+}
+
+std::string usage_key(std::string_view merchant, std::string_view reward, std::string_view account,
+                      uint32_t period) {
+  std::string key = pair_key(merchant, reward);
+  key.push_back('\0');
+  key.append(account);
+  key.push_back('\0');
+  put_u32_be(key, period);
+  return key;
+}
+
+std::string op_key(const OpRef& ref) {
+  std::string key;
+  put_u64_be(key, ref.seq);
+  put_u32_be(key, ref.op);
+  return key;
+}
+
+std::string seq_key(uint64_t seq) { return u64_key(seq); }
+
+std::string index_key(std::string_view account_key, uint64_t seq, uint32_t op) {
+  std::string key(account_key);
+  key.push_back('\0');
+  put_u64_be(key, seq);
+  put_u32_be(key, op);
+  return key;
+}
+
+Posting decode_index_key(std::string_view key, int64_t delta) {
+  assert(key.size() >= 12);
+  const std::string_view tail = key.substr(key.size() - 12);
+  return {get_u64_be(tail), get_u32_be(tail.substr(8)), delta};
+}
+
+LedgerState::LedgerState() = default;
+
+std::vector<TableBase*> LedgerState::tables() {
+  return {&ledger, &actors, &accounts, &rules, &rewards, &day_minutes, &usage, &claims,
+          &reservations, &reversed};
+}
+
+std::vector<const TableBase*> LedgerState::tables() const {
+  return {&ledger, &actors, &accounts, &rules, &rewards, &day_minutes, &usage, &claims,
+          &reservations, &reversed};
+}
+
+Status LedgerState::load_row(std::string_view key, std::string_view value) {
+  if (key.empty()) return data_loss("the stored state has an empty key");
+  for (TableBase* table : tables()) {
+    if (table->prefix() == key[0]) return table->load(key.substr(1), value);
+  }
+  return data_loss("the stored state has a row of unknown kind '" + std::string(1, key[0]) + "'");
+}
+
+std::map<std::string, std::string> LedgerState::encode_sorted() const {
+  std::map<std::string, std::string> out;
+  for (const TableBase* table : tables()) {
+    table->encode_all([&out](const std::string& key, const std::optional<std::string>& value) {
+      out.emplace(key, *value);
+    });
+  }
+  return out;
+}
+
+}  // namespace passbook::ledger

@@ -1,0 +1,207 @@
+// The ledger's derived state in memory: typed tables with an undo log, so that an envelope that
+// fails half-way, or a group whose write fails, leaves no trace. Changed rows are remembered and
+// written to the `state` column family by a snapshot every so often (not on the commit path):
+// after a crash the state is the last snapshot plus a replay of the entries after it.
+//
+// Not thread safe: the Ledger guards it with its own lock.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "passbook/schemas/status.h"
+#include "state_records.h"
+
+namespace passbook::ledger {
+
+// An undo log. Every change to the state registers how to take it back.
+class Txn {
+ public:
+  Txn() = default;
+  Txn(const Txn&) = delete;
+  Txn& operator=(const Txn&) = delete;
+  ~Txn() { assert(undo_.empty() && "a Txn must end in rollback() or merge_into()"); }
+
+  void on_undo(std::function<void()> undo) { undo_.push_back(std::move(undo)); }
+  // Takes back every change, newest first.
+  void rollback();
+  // Hands the changes to an enclosing transaction (an envelope's to its group's).
+  void merge_into(Txn& parent);
+  // Keeps the changes for good.
+  void commit() { undo_.clear(); }
+
+ private:
+  std::vector<std::function<void()>> undo_;
+};
+
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
+// Called with every row to write (value) or delete (nullopt), keyed by its full state key.
+using RowSink = std::function<void(const std::string& key, const std::optional<std::string>& value)>;
+
+class TableBase {
+ public:
+  explicit TableBase(char prefix) : prefix_(prefix) {}
+  virtual ~TableBase() = default;
+  [[nodiscard]] char prefix() const { return prefix_; }
+  // Writes the rows changed since the last call and forgets that they changed.
+  virtual void drain_dirty(const RowSink& sink) = 0;
+  // Every row, in no particular order.
+  virtual void encode_all(const RowSink& sink) const = 0;
+  // Loads one stored row (key without the prefix).
+  virtual Status load(std::string_view key, std::string_view value) = 0;
+
+ private:
+  char prefix_;
+};
+
+template <class Record>
+class Table final : public TableBase {
+ public:
+  using TableBase::TableBase;
+
+  [[nodiscard]] const Record* find(std::string_view key) const {
+    auto it = rows_.find(key);
+    return it == rows_.end() ? nullptr : &it->second;
+  }
+
+  void put(Txn& txn, const std::string& key, Record record) {
+    auto it = rows_.find(key);
+    if (it == rows_.end()) {
+      rows_.emplace(key, std::move(record));
+      txn.on_undo([this, key] { rows_.erase(key); });
+    } else {
+      txn.on_undo([this, key, old = std::move(it->second)]() mutable { rows_[key] = std::move(old); });
+      it->second = std::move(record);
+    }
+    dirty_.insert(key);
+  }
+
+  void erase(Txn& txn, const std::string& key) {
+    auto it = rows_.find(key);
+    if (it == rows_.end()) return;
+    txn.on_undo([this, key, old = std::move(it->second)]() mutable { rows_[key] = std::move(old); });
+    rows_.erase(it);
+    dirty_.insert(key);
+  }
+
+  template <class Fn>
+  void for_each(Fn&& fn) const {
+    for (const auto& [key, record] : rows_) fn(key, record);
+  }
+  [[nodiscard]] size_t size() const { return rows_.size(); }
+
+  void drain_dirty(const RowSink& sink) override {
+    for (const std::string& key : dirty_) {
+      auto it = rows_.find(key);
+      if (it == rows_.end()) {
+        sink(prefix() + key, std::nullopt);
+      } else {
+        sink(prefix() + key, schemas::try_encode(it->second).value());
+      }
+    }
+    dirty_.clear();
+  }
+
+  void encode_all(const RowSink& sink) const override {
+    for (const auto& [key, record] : rows_) {
+      sink(prefix() + key, schemas::try_encode(record).value());
+    }
+  }
+
+  Status load(std::string_view key, std::string_view value) override {
+    auto record = schemas::decode<Record>(value, "stored state row");
+    if (!record.is_ok()) return data_loss(record.status().message());
+    rows_.insert_or_assign(std::string(key), std::move(record).value());
+    return Status::ok();
+  }
+
+ private:
+  std::unordered_map<std::string, Record, StringHash, std::equal_to<>> rows_;
+  std::unordered_set<std::string> dirty_;
+};
+
+// One line of an account's history: the entry and operation that moved its points.
+struct Posting {
+  uint64_t seq = 0;
+  uint32_t op = 0;
+  int64_t delta = 0;
+};
+
+// Postings not yet written to the `index` column family, by index key. Sorted, so that one
+// account's postings are one range.
+class IndexTail {
+ public:
+  void add(Txn& txn, std::string key, int64_t delta);
+  [[nodiscard]] std::optional<int64_t> find(std::string_view key) const;
+  // Postings of one account key, in order.
+  [[nodiscard]] std::vector<Posting> account(std::string_view account_key) const;
+  void drain(const RowSink& sink);
+  [[nodiscard]] size_t size() const { return rows_.size(); }
+  template <class Fn>
+  void for_each(Fn&& fn) const {
+    for (const auto& [key, delta] : rows_) fn(key, delta);
+  }
+
+ private:
+  std::map<std::string, int64_t, std::less<>> rows_;
+};
+
+// Keys. Ids never contain control characters, so 0x00 separates parts unambiguously.
+std::string account_key(AccountKind kind, std::string_view id);
+std::string pair_key(std::string_view a, std::string_view b);
+std::string day_key(std::string_view account, std::string_view category, uint32_t day);
+std::string usage_key(std::string_view merchant, std::string_view reward, std::string_view account,
+                      uint32_t period);
+std::string op_key(const OpRef& ref);
+std::string seq_key(uint64_t seq);
+std::string index_key(std::string_view account_key, uint64_t seq, uint32_t op);
+// Decodes an index key's trailing seq and op; the account key is everything before them.
+Posting decode_index_key(std::string_view key, int64_t delta);
+
+inline constexpr char kSystemHeld[] = "held";
+inline constexpr char kSystemRetired[] = "retired";
+
+struct LedgerState {
+  LedgerState();
+  LedgerState(const LedgerState&) = delete;
+  LedgerState& operator=(const LedgerState&) = delete;
+
+  Table<LedgerRecord> ledger{'g'};  // one row, key ""
+  Table<ActorRecord> actors{'k'};   // key: the 32 raw public key bytes
+  Table<AccountRecord> accounts{'a'};
+  Table<RuleRecord> rules{'r'};       // key: pair_key(branch, category); branch "" = street-wide
+  Table<RewardRecord> rewards{'w'};   // key: pair_key(merchant, reward)
+  Table<Counter> day_minutes{'d'};    // key: day_key(...)
+  Table<Counter> usage{'u'};          // key: usage_key(...)
+  Table<ClaimRecord> claims{'c'};     // key: op_key(claim)
+  Table<ReservationRecord> reservations{'h'};  // key: op_key(reserve)
+  Table<Counter> reversed{'x'};       // key: seq_key(reversed entry) -> reversing seq
+  IndexTail index;
+
+  // The state has applied every entry with seq < next_seq.
+  uint64_t next_seq = 0;
+  // The local day of the last entry applied; day_minutes rows older than the back-dating window
+  // are dropped when it advances.
+  uint32_t current_day = 0;
+
+  [[nodiscard]] const LedgerRecord* ledger_record() const { return ledger.find(""); }
+  [[nodiscard]] std::vector<TableBase*> tables();
+  [[nodiscard]] std::vector<const TableBase*> tables() const;
+  // Loads one row of the `state` column family (full key, prefix first).
+  Status load_row(std::string_view key, std::string_view value);
+  // Every row of the state in key order, as a snapshot would store it (for verify).
+  [[nodiscard]] std::map<std::string, std::string> encode_sorted() const;
+};
+
+}  // namespace passbook::ledger

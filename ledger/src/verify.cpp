@@ -1,0 +1,387 @@
+#include "passbook/ledger/verify.h"
+
+#include <algorithm>
+
+#include "apply.h"
+#include "chain.h"
+#include "passbook/proof/crypto.h"
+#include "passbook/proof/merkle.h"
+#include "passbook/proof/note.h"
+#include "passbook/schemas/encoding.h"
+#include "state.h"
+#include "storage.h"
+
+namespace passbook::ledger {
+namespace {
+
+// An order-independent digest of index postings, so that the stored index (sorted by account)
+// can be compared with the replay's postings (produced in chain order) without holding either.
+struct PostingDigest {
+  uint64_t count = 0;
+  uint64_t sum = 0;
+  uint64_t mixed = 0;
+  void add(std::string_view key, int64_t delta) {
+    uint64_t h = std::hash<std::string_view>{}(key) ^ (static_cast<uint64_t>(delta) * 0x9E3779B97F4A7C15ull);
+    h ^= h >> 33;
+    h *= 0xFF51AFD7ED558CCDull;
+    h ^= h >> 33;
+    ++count;
+    sum += h;
+    mixed ^= h * 0xC4CEB9FE1A85EC53ull;
+  }
+  friend bool operator==(const PostingDigest&, const PostingDigest&) = default;
+};
+
+std::string describe_row(std::string_view key) {
+  if (key.empty()) return "an empty key";
+  const std::string rest(key.substr(1));
+  switch (key[0]) {
+    case 'g': return "the ledger record";
+    case 'k': return "the actor " + to_hex(rest).substr(0, 16);
+    case 'a': {
+      if (rest.empty()) return "an account";
+      const std::string id = rest.substr(1);
+      switch (rest[0]) {
+        case 'v': return "the balance of volunteer " + id;
+        case 'b': return "the balance of branch " + id;
+        case 'm': return "the balance of merchant " + id;
+        default: return "the " + id + " account";
+      }
+    }
+    case 'r': return "a rule";
+    case 'w': return "a reward";
+    case 'd': return "a daily-cap counter";
+    case 'u': return "a per-person limit counter";
+    case 'c': return "a claim";
+    case 'h': return "a reservation";
+    case 'x': return "a reversal mark";
+    default: return "a row of unknown kind";
+  }
+}
+
+// The entry that last changed a state row, where the row records it.
+std::optional<uint64_t> row_seq(std::string_view key, std::string_view value) {
+  if (key.empty()) return std::nullopt;
+  if (key[0] == 'a') {
+    if (auto record = schemas::decode<AccountRecord>(value, "row"); record.is_ok()) return record->last_seq;
+  }
+  if (key[0] == 'w') {
+    if (auto record = schemas::decode<RewardRecord>(value, "row"); record.is_ok()) return record->last_seq;
+  }
+  if (key[0] == 'r') {
+    if (auto record = schemas::decode<RuleRecord>(value, "row"); record.is_ok()) return record->set_seq;
+  }
+  return std::nullopt;
+}
+
+class Verifier {
+ public:
+  Verifier(const Storage& storage, const VerifyOptions& options)
+      : storage_(storage), options_(options) {}
+
+  Result<VerifyReport> run() {
+    PASSBOOK_ASSIGN_OR_RETURN(head_, read_head(storage_));
+    PASSBOOK_ASSIGN_OR_RETURN(through_, read_state_through(storage_));
+    PASSBOOK_RETURN_IF_ERROR(collect_checkpoint_sizes());
+    total_ = head_ ? head_->size : 0;
+    if (!head_) problem(std::nullopt, "the head record is missing");
+    if (through_ == 0) compare_state();  // nothing is stored yet: the stored state must be empty
+
+    Status scanned = storage_.scan(Column::kEntries, "", "", [this](std::string_view k, std::string_view v) {
+      return walk_entry(k, v);
+    });
+    if (!scanned.is_ok()) problem(next_seq_, "reading the entries failed: " + scanned.message());
+    if (chain_intact_) finish_chain();
+    if (options_.progress) options_.progress(report_.entries, total_);
+    return std::move(report_);
+  }
+
+ private:
+  void problem(std::optional<uint64_t> seq, std::string message) {
+    report_.problems.push_back({seq, std::move(message)});
+  }
+  // A problem after which the rest of the chain cannot be trusted: stop the walk.
+  bool chain_problem(uint64_t seq, std::string message) {
+    problem(seq, std::move(message));
+    chain_intact_ = false;
+    return false;
+  }
+
+  Status collect_checkpoint_sizes() {
+    return storage_.scan(Column::kCheckpoints, "", "", [this](std::string_view k, std::string_view) {
+      if (k.size() != 8) {
+        problem(std::nullopt, "a checkpoint is stored under a malformed key");
+      } else {
+        checkpoint_sizes_.push_back(get_u64_be(k));
+      }
+      return true;
+    });
+  }
+
+  bool walk_entry(std::string_view key, std::string_view bytes) {
+    const uint64_t seq = next_seq_;
+    if (key.size() != 8) return chain_problem(seq, "an entry is stored under a malformed key");
+    const uint64_t stored_at = get_u64_be(key);
+    if (stored_at != seq) {
+      return chain_problem(seq, "entry " + std::to_string(seq) + " is missing (the next stored entry is " +
+                                    std::to_string(stored_at) + ")");
+    }
+    auto decoded = schemas::decode<schemas::Entry>(bytes, "entry " + std::to_string(seq));
+    if (!decoded.is_ok()) return chain_problem(seq, decoded.status().message());
+    const schemas::Entry& entry = *decoded;
+    if (entry.seq != seq) {
+      return chain_problem(seq, "the entry stored at " + std::to_string(seq) + " says it is entry " +
+                                    std::to_string(entry.seq));
+    }
+    const Hash32 leaf = proof::leaf_hash(bytes);
+    auto stored_leaf = read_leaf(storage_, seq);
+    if (!stored_leaf.is_ok() || *stored_leaf != leaf) {
+      return chain_problem(seq, "entry " + std::to_string(seq) +
+                                    " has been altered: its hash no longer matches the Merkle tree");
+    }
+    if (entry.prev_hash != prev_hash_) {
+      return chain_problem(seq, "entry " + std::to_string(seq) + " does not link to entry " +
+                                    std::to_string(seq - 1));
+    }
+    if (entry.commit_ms < prev_commit_ms_) {
+      return chain_problem(seq, "entry " + std::to_string(seq) + " is dated before the entry before it");
+    }
+    if (!check_merkle(seq, leaf)) return false;
+    if (!apply_entry(seq, entry)) return false;
+    prev_hash_ = leaf;
+    prev_commit_ms_ = entry.commit_ms;
+    ++next_seq_;
+    ++report_.entries;
+    if (!check_checkpoints()) return false;
+    if (state_.next_seq == through_) compare_state();
+    if (options_.progress && report_.entries % 10'000 == 0) options_.progress(report_.entries, total_);
+    return true;
+  }
+
+  bool check_merkle(uint64_t seq, const Hash32& leaf) {
+    nodes_.clear();
+    frontier_.append(leaf, nodes_);
+    for (const auto& node : nodes_) {
+      auto stored = storage_.get(Column::kMerkle, merkle_key(node.level, node.index));
+      if (!stored.is_ok() || !stored->has_value() || (*stored)->size() != 32 ||
+          std::string_view(**stored) != as_chars(node.hash)) {
+        return chain_problem(seq, "the Merkle node at level " + std::to_string(node.level) + ", index " +
+                                      std::to_string(node.index) + " is missing or damaged");
+      }
+    }
+    return true;
+  }
+
+  bool apply_entry(uint64_t seq, const schemas::Entry& entry) {
+    const std::string& bytes = entry.signed_envelope.envelope;
+    auto envelope = schemas::decode<schemas::Envelope>(bytes, "the envelope of entry " + std::to_string(seq));
+    if (!envelope.is_ok()) return chain_problem(seq, envelope.status().message());
+    ++report_.signatures;
+    if (!proof::ed25519_verify(envelope->signer, bytes, entry.signed_envelope.signature)) {
+      return chain_problem(seq, "the signature of entry " + std::to_string(seq) + " does not verify");
+    }
+    std::vector<PublicKey> cosigners;
+    for (const auto& cosignature : entry.signed_envelope.cosignatures) {
+      ++report_.signatures;
+      if (!proof::ed25519_verify(cosignature.key, bytes, cosignature.signature)) {
+        return chain_problem(seq, "a co-signature of entry " + std::to_string(seq) + " does not verify");
+      }
+      cosigners.push_back(cosignature.key);
+    }
+    std::string nonce(as_chars(envelope->signer));
+    nonce.append(as_chars(envelope->nonce));
+    auto stored_nonce = storage_.get(Column::kNonces, nonce);
+    if (!stored_nonce.is_ok() || !stored_nonce->has_value() || **stored_nonce != u64_key(seq)) {
+      return chain_problem(seq, "the nonce record of entry " + std::to_string(seq) + " is missing or wrong");
+    }
+    History history;
+    history.entry = [this](uint64_t target) -> Result<schemas::Entry> {
+      PASSBOOK_ASSIGN_OR_RETURN(StoredEntry stored, read_entry(storage_, target));
+      return std::move(stored.entry);
+    };
+    history.posting = [this](std::string_view key) -> Result<std::optional<int64_t>> {
+      // Postings already folded into the digest: the stored index, itself checked against the
+      // digest at the end.
+      PASSBOOK_ASSIGN_OR_RETURN(std::optional<std::string> value, storage_.get(Column::kIndex, key));
+      if (!value || value->size() != 8) return std::optional<int64_t>();
+      return std::optional<int64_t>(static_cast<int64_t>(get_u64_be(*value)));
+    };
+    EntryContext ctx{seq, entry.commit_ms, &*envelope, cosigners};
+    Txn txn;
+    ApplyOutcome outcome = apply_envelope(state_, ctx, history, txn);
+    if (!outcome.is_ok()) {
+      txn.rollback();
+      return chain_problem(seq, "entry " + std::to_string(seq) + " breaks the ledger's rules: " +
+                                    outcome.status.message());
+    }
+    txn.commit();
+    if (state_.next_seq <= through_ && state_.index.size() > 100'000) drain_postings();
+    return true;
+  }
+
+  void drain_postings() {
+    state_.index.drain([this](const std::string& key, const std::optional<std::string>& value) {
+      replay_postings_.add(key, static_cast<int64_t>(get_u64_be(*value)));
+    });
+  }
+
+  bool check_checkpoints() {
+    while (checkpoint_cursor_ < checkpoint_sizes_.size() &&
+           checkpoint_sizes_[checkpoint_cursor_] <= frontier_.size()) {
+      const uint64_t size = checkpoint_sizes_[checkpoint_cursor_++];
+      if (size != frontier_.size()) {
+        problem(size == 0 ? std::optional<uint64_t>() : std::optional<uint64_t>(size - 1),
+                "the checkpoint for size " + std::to_string(size) + " cannot be checked");
+        continue;
+      }
+      auto note = storage_.get(Column::kCheckpoints, u64_key(size));
+      const LedgerRecord* ledger = state_.ledger_record();
+      if (!note.is_ok() || !note->has_value() || ledger == nullptr) {
+        problem(size - 1, "the checkpoint for size " + std::to_string(size) + " cannot be read");
+        continue;
+      }
+      ++report_.checkpoints;
+      ++report_.signatures;
+      const proof::NoteVerifier verifier{
+          ledger->origin, proof::note_key_id(ledger->origin, ledger->ledger_key), ledger->ledger_key};
+      auto checkpoint = proof::verify_checkpoint(**note, verifier, ledger->origin);
+      if (!checkpoint.is_ok()) {
+        problem(size - 1, "the checkpoint for size " + std::to_string(size) +
+                              " does not verify: " + checkpoint.status().message());
+      } else if (checkpoint->size != size || checkpoint->root != frontier_.root()) {
+        problem(size - 1, "the checkpoint for size " + std::to_string(size) +
+                              " does not match the root recomputed from the entries");
+      }
+    }
+    return true;
+  }
+
+  void compare_state() {
+    if (compared_) return;
+    compared_ = true;
+    const std::map<std::string, std::string> replay = state_.encode_sorted();
+    auto it = replay.begin();
+    auto mismatch = [this](std::string_view key, std::optional<std::string_view> stored,
+                           std::optional<std::string_view> replayed) {
+      std::optional<uint64_t> seq;
+      if (replayed) seq = row_seq(key, *replayed);
+      if (!seq && stored) seq = row_seq(key, *stored);
+      std::string what = describe_row(key);
+      std::string message = !stored ? what + " is missing from the stored state"
+                            : !replayed ? what + " is in the stored state but not in the chain"
+                                        : what + " differs from a replay of the chain";
+      if (seq) message += " (last changed by entry " + std::to_string(*seq) + ")";
+      problem(seq, message + "; run passbook rebuild to restore it from the chain");
+    };
+    Status scanned = storage_.scan(Column::kState, "", "", [&](std::string_view key, std::string_view value) {
+      ++report_.state_rows;
+      while (it != replay.end() && it->first < key) {
+        mismatch(it->first, std::nullopt, it->second);
+        ++it;
+      }
+      if (it != replay.end() && it->first == key) {
+        if (it->second != value) mismatch(key, value, it->second);
+        ++it;
+      } else {
+        mismatch(key, value, std::nullopt);
+      }
+      return report_.problems.size() < 100;
+    });
+    if (!scanned.is_ok()) problem(std::nullopt, "reading the stored state failed: " + scanned.message());
+    for (; it != replay.end() && report_.problems.size() < 100; ++it) mismatch(it->first, std::nullopt, it->second);
+
+    drain_postings();
+    PostingDigest stored;
+    scanned = storage_.scan(Column::kIndex, "", "", [&](std::string_view key, std::string_view value) {
+      stored.add(key, value.size() == 8 ? static_cast<int64_t>(get_u64_be(value)) : 0);
+      return true;
+    });
+    if (!scanned.is_ok()) problem(std::nullopt, "reading the index failed: " + scanned.message());
+    report_.postings = stored.count;
+    if (!(stored == replay_postings_)) {
+      problem(std::nullopt, "the account index differs from a replay of the chain (" +
+                                std::to_string(stored.count) + " stored postings, " +
+                                std::to_string(replay_postings_.count) +
+                                " replayed); run passbook rebuild");
+    }
+  }
+
+  void finish_chain() {
+    if (through_ > next_seq_) {
+      problem(std::nullopt, "the stored state claims " + std::to_string(through_) +
+                                " entries but the chain has " + std::to_string(next_seq_));
+    }
+    if (head_ && (head_->size != next_seq_ || (next_seq_ > 0 && head_->last_hash != prev_hash_))) {
+      problem(next_seq_ == 0 ? std::optional<uint64_t>() : std::optional<uint64_t>(next_seq_ - 1),
+              "the head record (" + std::to_string(head_->size) +
+                  " entries) does not match the chain (" + std::to_string(next_seq_) + " entries)");
+    }
+    if (checkpoint_cursor_ < checkpoint_sizes_.size()) {
+      problem(std::nullopt, "there is a checkpoint for size " +
+                                std::to_string(checkpoint_sizes_[checkpoint_cursor_]) +
+                                ", beyond the end of the chain");
+    }
+    if (next_seq_ > 0 && checkpoint_sizes_.empty()) problem(std::nullopt, "the ledger has no checkpoint");
+    int64_t sum = 0;
+    bool overflow = false;
+    state_.accounts.for_each([&](const std::string&, const AccountRecord& record) {
+      overflow = overflow || __builtin_add_overflow(sum, record.balance, &sum);
+    });
+    if (overflow || sum != 0) {
+      problem(std::nullopt, "the balances do not sum to zero after the replay");
+    }
+  }
+
+  const Storage& storage_;
+  const VerifyOptions& options_;
+  VerifyReport report_;
+  LedgerState state_;
+  proof::MerkleFrontier frontier_;
+  std::vector<proof::StoredNode> nodes_;
+  std::optional<Head> head_;
+  uint64_t through_ = 0;
+  uint64_t total_ = 0;
+  uint64_t next_seq_ = 0;
+  Hash32 prev_hash_{};
+  int64_t prev_commit_ms_ = 0;
+  bool chain_intact_ = true;
+  bool compared_ = false;
+  std::vector<uint64_t> checkpoint_sizes_;
+  size_t checkpoint_cursor_ = 0;
+  PostingDigest replay_postings_;
+};
+
+}  // namespace
+
+std::optional<uint64_t> VerifyReport::first_bad_seq() const {
+  std::optional<uint64_t> first;
+  for (const auto& p : problems) {
+    if (p.seq && (!first || *p.seq < *first)) first = p.seq;
+  }
+  return first;
+}
+
+Result<VerifyReport> verify(const VerifyOptions& options) {
+  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<Storage> storage,
+                            Storage::open(options.data_dir / "db", Storage::Mode::kOpenExisting));
+  return Verifier(*storage, options).run();
+}
+
+Status rebuild(const std::filesystem::path& data_dir) {
+  {
+    PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<Storage> storage,
+                              Storage::open(data_dir / "db", Storage::Mode::kOpenExisting));
+    PASSBOOK_RETURN_IF_ERROR(storage->clear(Column::kState));
+    PASSBOOK_RETURN_IF_ERROR(storage->clear(Column::kIndex));
+    Storage::Batch batch(*storage);
+    batch.erase(Column::kMeta, kStateThroughKey);
+    PASSBOOK_RETURN_IF_ERROR(storage->write(batch, /*sync=*/true));
+  }
+  Options options;
+  options.data_dir = data_dir;
+  options.load_ledger_key = false;
+  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<Ledger> ledger, Ledger::open(options));
+  return ledger->close();
+}
+
+}  // namespace passbook::ledger
