@@ -222,7 +222,7 @@ class DemoStreet {
     for (size_t v = 0; v < volunteer_count_; ++v) {
       Volunteer volunteer;
       volunteer.branch = v % branch_count_;
-      char account[32];
+      char account[64];
       std::snprintf(account, sizeof account, "yzs%zu-%04zu", volunteer.branch + 1, v + 1);
       volunteer.account = account;
       volunteer.activity = activity(rng_);
