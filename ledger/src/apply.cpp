@@ -49,6 +49,7 @@ class Applier {
       return {internal_error("entry " + std::to_string(ctx_.seq) + " applied out of order, expected " +
                              std::to_string(state_.next_seq))};
     }
+    if (Status s = check_cosigners(); !s.is_ok()) return {s};
     if (ctx_.seq == 0) {
       if (Status s = check_genesis_envelope(); !s.is_ok()) return {s};
     } else {
@@ -72,6 +73,19 @@ class Applier {
 
  private:
   // ---- envelope -------------------------------------------------------------------------
+
+  // A co-signature adds a second person's consent: never the signer's own, never twice.
+  Status check_cosigners() const {
+    for (size_t i = 0; i < ctx_.cosigners.size(); ++i) {
+      if (ctx_.cosigners[i] == ctx_.envelope->signer) {
+        return invalid_argument("the signer cannot also co-sign the envelope");
+      }
+      for (size_t k = 0; k < i; ++k) {
+        if (ctx_.cosigners[k] == ctx_.cosigners[i]) return invalid_argument("a key co-signs the envelope twice");
+      }
+    }
+    return Status::ok();
+  }
 
   Status check_genesis_envelope() {
     const Envelope& envelope = *ctx_.envelope;

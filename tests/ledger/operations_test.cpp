@@ -275,6 +275,16 @@ BOOST_AUTO_TEST_CASE(volunteer_with_a_key_must_cosign_a_redemption) {
   BOOST_TEST(t.balance("v3") == 72 - 40);
 }
 
+BOOST_AUTO_TEST_CASE(a_signer_cannot_cosign_itself_and_no_key_cosigns_twice) {
+  TestStreet t;
+  auto volunteer = make_key();
+  t.ok(t.secretary, {OpenAccount{"v3", std::nullopt, volunteer.public_key()}});
+  BOOST_TEST(refused_with(t.submit(t.merchant, {Redeem{"v3", "dumplings", 1}}, {0, {}, {&t.merchant}}),
+                          Status::Code::kInvalidArgument, "cannot also co-sign"));
+  BOOST_TEST(refused_with(t.submit(t.merchant, {Redeem{"v3", "dumplings", 1}}, {0, {}, {&volunteer, &volunteer}}),
+                          Status::Code::kInvalidArgument, "co-signs the envelope twice"));
+}
+
 BOOST_AUTO_TEST_CASE(forged_cosignature_is_refused) {
   TestStreet t;
   auto volunteer = make_key();

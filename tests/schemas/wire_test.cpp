@@ -117,6 +117,26 @@ BOOST_AUTO_TEST_CASE(bool_other_than_zero_or_one_is_refused) {
   BOOST_TEST(!decode<Envelope>(bad, "envelope").is_ok());
 }
 
+BOOST_AUTO_TEST_CASE(error_reply_with_an_unknown_code_is_refused) {
+  ErrorReply error{static_cast<uint16_t>(Status::Code::kNotFound), 3, "no such account"};
+  auto bytes = try_encode(error);
+  BOOST_REQUIRE(bytes.is_ok());
+  BOOST_TEST(decode<ErrorReply>(*bytes, "error").is_ok());
+  for (uint16_t code : {uint16_t{0}, uint16_t{Status::kCodeMax + 1}, uint16_t{0xFFFF}}) {
+    std::string bad = *bytes;
+    bad[0] = static_cast<char>(code >> 8);
+    bad[1] = static_cast<char>(code & 0xFF);
+    BOOST_TEST(!decode<ErrorReply>(bad, "error").is_ok());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(printable_text_repairs_and_cuts_at_a_character_boundary) {
+  BOOST_TEST(printable_text("ok", 10) == "ok");
+  BOOST_TEST(printable_text("bad\xff\nline", 20) == "bad??line");
+  BOOST_TEST(printable_text("网格党支部", 7) == "网格");  // 3 bytes each: never half a character
+  BOOST_TEST(text_problem(printable_text("\xe7\xbd\x91\x01\xc0", 100)).empty());
+}
+
 BOOST_AUTO_TEST_CASE(base64_and_hex_round_trip_and_refuse_junk) {
   for (std::string s : {"", "a", "ab", "abc", "abcd", "\x00\xff\x10"}) {
     BOOST_TEST(*from_base64(to_base64(s)) == s);

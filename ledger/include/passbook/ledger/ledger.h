@@ -121,6 +121,8 @@ class Ledger {
                                                          const std::string& id) const;
   [[nodiscard]] Result<StoredEntry> entry(uint64_t seq) const;
   [[nodiscard]] std::vector<ActorView> actors() const;
+  // One registered key (active or revoked); NotFound if it was never registered.
+  [[nodiscard]] Result<ActorView> actor(const PublicKey& key) const;
   [[nodiscard]] std::vector<RuleView> rules() const;
   // merchant empty: every merchant's rewards.
   [[nodiscard]] std::vector<RewardView> rewards(const std::string& merchant) const;

@@ -100,7 +100,11 @@ struct ErrorReply {
   std::string message;
   template <class A>
   void serialize(A& ar) {
-    ar(code, op_index, text(message, 1024, "message"));
+    ar(code);
+    if (code == 0 || code > Status::kCodeMax) {
+      throw CodecError("error code " + std::to_string(code) + " is unknown");
+    }
+    ar(op_index, text(message, limits::kMessageBytes, "message"));
   }
   friend bool operator==(const ErrorReply&, const ErrorReply&) = default;
 };

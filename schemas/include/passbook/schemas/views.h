@@ -25,7 +25,7 @@ struct LedgerInfo {
   template <class A>
   void serialize(A& ar) {
     ar(id, text(origin, limits::kOriginBytes, "origin"), ledger_key,
-       text(verifier_key, 512, "verifier key"), size, root, last_commit_ms, utc_offset_minutes);
+       text(verifier_key, limits::kVerifierKeyBytes, "verifier key"), size, root, last_commit_ms, utc_offset_minutes);
   }
 };
 

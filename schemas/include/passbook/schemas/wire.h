@@ -174,6 +174,9 @@ OptionalField<T> optional(std::optional<T>& v) {
 
 // Empty when s is well-formed UTF-8 without control characters; else what is wrong with it.
 std::string text_problem(std::string_view s);
+// s as a valid text field: malformed bytes and control characters become '?', and it is cut at
+// a character boundary to at most max_bytes. For messages built from system errors.
+std::string printable_text(std::string_view s, size_t max_bytes);
 
 namespace detail {
 uint32_t checked_length(WireReader& ar, uint32_t max, const char* name);
