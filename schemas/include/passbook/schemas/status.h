@@ -91,6 +91,9 @@ inline Status internal_error(std::string m) { return {Status::Code::kInternal, s
 template <class T>
 class [[nodiscard]] Result {
  public:
+  // An empty Result is an Internal error: only for frameworks that need a default (Asio's
+  // co_spawn); real code always returns a value or a Status.
+  Result() : v_(Status(Status::Code::kInternal, "no result was produced")) {}
   Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(v_).is_ok());
@@ -123,6 +126,13 @@ class [[nodiscard]] Result {
   do {                                          \
     ::passbook::Status passbook_status_ = (expr); \
     if (!passbook_status_.is_ok()) return passbook_status_; \
+  } while (false)
+
+// The same for coroutines returning awaitable<Status> or awaitable<Result<T>>.
+#define PASSBOOK_CO_RETURN_IF_ERROR(expr)          \
+  do {                                             \
+    ::passbook::Status passbook_status_ = (expr);  \
+    if (!passbook_status_.is_ok()) co_return passbook_status_; \
   } while (false)
 
 #define PASSBOOK_CONCAT_INNER(a, b) a##b

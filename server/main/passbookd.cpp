@@ -1,0 +1,108 @@
+// passbookd: serves one ledger. main() only reads the options, opens the ledger, builds the
+// server and runs it until SIGINT or SIGTERM; then the ledger is closed cleanly.
+#include <charconv>
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "../src/log.h"
+#include "passbook/ledger/ledger.h"
+#include "passbook/server/server.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: passbookd --data DIR [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
+    "                 [--ledger-key FILE] [--max-connections N] [--max-in-flight N]\n"
+    "                 [--idle-timeout-s N] [--log-level debug|info|warn|error]\n"
+    "Serves the ledger in DIR (default listen 127.0.0.1:7411). Plain TCP only on loopback;\n"
+    "any other address needs --tls-cert and --tls-key (TLS 1.3).\n";
+
+bool parse_number(const std::string& text, uint64_t max, uint64_t& out) {
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, out);
+  return !text.empty() && ec == std::errc() && ptr == end && out <= max;
+}
+
+int fail(const std::string& message, int code) {
+  std::cerr << "passbookd: " << message << "\n";
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace passbook;
+  server::ServerOptions options;
+  ledger::Options ledger_options;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& flag = args[i];
+    if (flag == "--help" || flag == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
+    if (i + 1 >= args.size()) return fail(flag + " needs a value\n" + kUsage, 2);
+    const std::string value = args[++i];
+    uint64_t number = 0;
+    if (flag == "--data") {
+      ledger_options.data_dir = value;
+    } else if (flag == "--listen") {
+      const size_t colon = value.rfind(':');
+      if (colon == std::string::npos || !parse_number(value.substr(colon + 1), 65535, number)) {
+        return fail("--listen takes ADDRESS:PORT, e.g. 127.0.0.1:7411", 2);
+      }
+      options.listen_address = value.substr(0, colon);
+      if (options.listen_address.size() > 2 && options.listen_address.front() == '[') {
+        options.listen_address = options.listen_address.substr(1, options.listen_address.size() - 2);
+      }
+      options.port = static_cast<uint16_t>(number);
+    } else if (flag == "--tls-cert") {
+      options.tls_cert = value;
+    } else if (flag == "--tls-key") {
+      options.tls_key = value;
+    } else if (flag == "--ledger-key") {
+      ledger_options.ledger_key_file = value;
+    } else if (flag == "--max-connections" && parse_number(value, 1'000'000, number) && number > 0) {
+      options.max_connections = number;
+    } else if (flag == "--max-in-flight" && parse_number(value, 1'000'000, number) && number > 0) {
+      options.max_in_flight_per_connection = static_cast<uint32_t>(number);
+    } else if (flag == "--idle-timeout-s" && parse_number(value, 86'400, number) && number > 0) {
+      options.idle_timeout = std::chrono::seconds(number);
+    } else if (flag == "--log-level") {
+      if (value == "debug") server::set_log_level(server::LogLevel::kDebug);
+      else if (value == "info") server::set_log_level(server::LogLevel::kInfo);
+      else if (value == "warn") server::set_log_level(server::LogLevel::kWarn);
+      else if (value == "error") server::set_log_level(server::LogLevel::kError);
+      else return fail("--log-level is debug, info, warn or error", 2);
+    } else {
+      return fail("unknown option or bad value: " + flag + " " + value + "\n" + kUsage, 2);
+    }
+  }
+  if (ledger_options.data_dir.empty()) return fail(std::string("--data is required\n") + kUsage, 2);
+
+  auto ledger = ledger::Ledger::open(ledger_options);
+  if (!ledger.is_ok()) {
+    server::log(server::LogLevel::kError, "cannot serve " + ledger_options.data_dir.string() + ": " +
+                                              ledger.status().message());
+    const bool damaged = ledger.status().code() == Status::Code::kDataLoss;
+    if (damaged) {
+      std::cerr << "passbookd: the ledger does not verify from its last checkpoint; it will not be served.\n"
+                   "Run `passbook verify --data " << ledger_options.data_dir.string()
+                << "` to see what is wrong, and restore the data directory from a backup.\n";
+    }
+    return damaged ? 4 : 5;
+  }
+  auto server = server::Server::create(**ledger, options);
+  if (!server.is_ok()) {
+    server::log(server::LogLevel::kError, server.status().message());
+    return server.status().code() == Status::Code::kInvalidArgument ? 2 : 5;
+  }
+  Status served = (*server)->run(/*handle_signals=*/true);
+  server->reset();
+  Status closed = (*ledger)->close();
+  if (!closed.is_ok()) server::log(server::LogLevel::kError, "closing the ledger failed: " + closed.message());
+  server::log(server::LogLevel::kInfo, "ledger closed");
+  return served.is_ok() && closed.is_ok() ? 0 : 1;
+}
