@@ -168,7 +168,7 @@ struct Ledger::Impl {
     if (ledger == nullptr) return data_loss("the ledger has no genesis record");
     if (head.size > 0) {
       PASSBOOK_ASSIGN_OR_RETURN(StoredEntry last, read_entry(*storage, head.size - 1));
-      if (last.leaf_hash != head.last_hash) {
+      if (last.leaf_hash != head.last_hash || last.entry.commit_ms != head.last_commit_ms) {
         return data_loss("entry " + std::to_string(head.size - 1) +
                          " does not match the head record");
       }

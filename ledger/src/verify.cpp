@@ -71,6 +71,28 @@ std::optional<uint64_t> row_seq(std::string_view key, std::string_view value) {
   if (key[0] == 'r') {
     if (auto record = schemas::decode<RuleRecord>(value, "row"); record.is_ok()) return record->set_seq;
   }
+  if (key[0] == 'k') {
+    if (auto record = schemas::decode<ActorRecord>(value, "row"); record.is_ok()) {
+      return record->active() ? record->registered_seq : record->revoked_seq;
+    }
+  }
+  if (key[0] == 'c') {
+    if (auto record = schemas::decode<ClaimRecord>(value, "row"); record.is_ok() && record->decided_seq != kNever) {
+      return record->decided_seq;
+    }
+  }
+  if (key[0] == 'h') {
+    if (auto record = schemas::decode<ReservationRecord>(value, "row"); record.is_ok() && record->closed_seq != kNever) {
+      return record->closed_seq;
+    }
+  }
+  // Claims and reservations still open are named by the entry that made them (their key).
+  if ((key[0] == 'c' || key[0] == 'h') && key.size() == 13) return get_u64_be(key.substr(1));
+  if (key[0] == 'x') {
+    if (auto record = schemas::decode<Counter>(value, "row"); record.is_ok() && record->value >= 0) {
+      return static_cast<uint64_t>(record->value);
+    }
+  }
   return std::nullopt;
 }
 
@@ -311,17 +333,30 @@ class Verifier {
       problem(std::nullopt, "the stored state claims " + std::to_string(through_) +
                                 " entries but the chain has " + std::to_string(next_seq_));
     }
-    if (head_ && (head_->size != next_seq_ || (next_seq_ > 0 && head_->last_hash != prev_hash_))) {
+    const bool head_signed = head_ && std::find(checkpoint_sizes_.begin(), checkpoint_sizes_.end(), head_->size) !=
+                                          checkpoint_sizes_.end();
+    if (head_ && head_->size > next_seq_ && head_signed) {
+      // A signed checkpoint covers the head, so entries were lost: the first missing one is bad.
+      // (Without one, it is the head record that lies; that is reported below.)
+      problem(next_seq_, "entry " + std::to_string(next_seq_) + " is missing: the head record says the chain has " +
+                             std::to_string(head_->size) + " entries, only " + std::to_string(next_seq_) +
+                             " are stored");
+    } else if (head_ && (head_->size != next_seq_ || (next_seq_ > 0 && (head_->last_hash != prev_hash_ ||
+                                                                        head_->last_commit_ms != prev_commit_ms_)))) {
       problem(next_seq_ == 0 ? std::optional<uint64_t>() : std::optional<uint64_t>(next_seq_ - 1),
               "the head record (" + std::to_string(head_->size) +
                   " entries) does not match the chain (" + std::to_string(next_seq_) + " entries)");
+    }
+    if (next_seq_ > 0 && std::find(checkpoint_sizes_.begin(), checkpoint_sizes_.end(), next_seq_) ==
+                             checkpoint_sizes_.end()) {
+      problem(next_seq_ - 1, "there is no signed checkpoint for the whole chain (size " + std::to_string(next_seq_) +
+                                 "); the last commit's checkpoint is missing");
     }
     if (checkpoint_cursor_ < checkpoint_sizes_.size()) {
       problem(std::nullopt, "there is a checkpoint for size " +
                                 std::to_string(checkpoint_sizes_[checkpoint_cursor_]) +
                                 ", beyond the end of the chain");
     }
-    if (next_seq_ > 0 && checkpoint_sizes_.empty()) problem(std::nullopt, "the ledger has no checkpoint");
     int64_t sum = 0;
     bool overflow = false;
     state_.accounts.for_each([&](const std::string&, const AccountRecord& record) {
