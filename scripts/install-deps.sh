@@ -9,6 +9,7 @@ packages=(
   libboost1.81-dev libboost-test1.81-dev
   libcereal-dev libssl-dev
   clang clang-tidy clang-format libclang-rt-14-dev
+  python3 openssl
 )
 if [[ "${PASSBOOK_WITH_BENCH:-0}" == 1 ]]; then
   packages+=(libbenchmark-dev postgresql libsodium-dev)

@@ -41,6 +41,8 @@ std::vector<Command> setup_commands();
 std::vector<Command> operation_commands();
 std::vector<Command> query_commands();
 std::vector<Command> demo_commands();
+std::vector<Command> audit_commands();   // export, prove, check-proof
+std::vector<Command> mirror_commands();  // audit (a server, through a mirror)
 
 // Options shared by commands that use a data directory.
 OptionSpec data_option();

@@ -2,6 +2,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "backend.h"
 #include "cli.h"
 #include "passbook/client/envelope.h"
 #include "passbook/schemas/encoding.h"
@@ -57,17 +58,17 @@ Status submit_operations(const Args& args, std::vector<schemas::Operation> ops,
     PASSBOOK_ASSIGN_OR_RETURN(proof::SigningKey cosigner, load_key(file));
     cosigners.push_back(std::move(cosigner));
   }
-  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> ledger, open_ledger(args, true));
+  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, open_backend(args, true));
+  PASSBOOK_ASSIGN_OR_RETURN(schemas::LedgerInfo info, backend->info());
   client::EnvelopeOptions options;
   for (const auto& c : cosigners) options.cosigners.push_back(&c);
   PASSBOOK_ASSIGN_OR_RETURN(schemas::SignedEnvelope envelope,
-                            client::sign_envelope(ledger->info().id, key, std::move(ops), options));
-  ledger::Outcome outcome = ledger->submit(std::move(envelope));
-  if (!outcome.status.is_ok()) return outcome.status;
-  std::cout << "Recorded as entry " << outcome.receipt.seq << " (hash "
-            << to_hex(outcome.receipt.entry_hash).substr(0, 16) << "…, covered by checkpoint "
-            << outcome.receipt.checkpoint_size << ").\n";
-  return ledger->close();
+                            client::sign_envelope(info.id, key, std::move(ops), options));
+  PASSBOOK_ASSIGN_OR_RETURN(Submitted done, backend->submit(std::move(envelope)));
+  std::cout << (done.duplicate ? "Already recorded as entry " : "Recorded as entry ") << done.receipt.seq
+            << " (hash " << to_hex(done.receipt.entry_hash).substr(0, 16) << "…, covered by checkpoint "
+            << done.receipt.checkpoint_size << (done.proven ? ", proof checked" : "") << ").\n";
+  return backend->close();
 }
 
 Result<uint32_t> parse_day(const std::string& text) {

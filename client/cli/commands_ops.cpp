@@ -2,6 +2,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "backend.h"
 #include "cli.h"
 #include "passbook/proof/crypto.h"
 #include "passbook/schemas/encoding.h"
@@ -12,8 +13,9 @@ namespace {
 using namespace schemas;
 
 std::vector<OptionSpec> with_common(std::vector<OptionSpec> options) {
-  options.insert(options.begin(), key_option());
-  options.insert(options.begin(), data_option());
+  std::vector<OptionSpec> common = backend_options();
+  common.push_back(key_option());
+  options.insert(options.begin(), common.begin(), common.end());
   return options;
 }
 

@@ -2,8 +2,10 @@
 // entry.
 #include <iostream>
 
+#include "backend.h"
 #include "cli.h"
 #include "passbook/schemas/encoding.h"
+#include "passbook/proof/crypto.h"
 #include "table.h"
 
 namespace passbook::cli {
@@ -28,7 +30,7 @@ Result<std::string> one_positional(const Args& args, const char* what) {
 Status run_balance(const Args& args) {
   PASSBOOK_ASSIGN_OR_RETURN(std::string id, one_positional(args, "account"));
   PASSBOOK_ASSIGN_OR_RETURN(AccountKind kind, parse_kind(args));
-  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> ledger, open_ledger(args, false));
+  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<Backend> ledger, open_backend(args, false));
   PASSBOOK_ASSIGN_OR_RETURN(AccountView account, ledger->account(kind, id));
   std::cout << account.id;
   if (!account.branch.empty()) std::cout << " (branch " << account.branch << ")";
@@ -41,8 +43,9 @@ Status run_balance(const Args& args) {
 Status run_history(const Args& args) {
   PASSBOOK_ASSIGN_OR_RETURN(std::string id, one_positional(args, "account"));
   PASSBOOK_ASSIGN_OR_RETURN(AccountKind kind, parse_kind(args));
-  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> ledger, open_ledger(args, false));
-  const int32_t offset = ledger->info().utc_offset_minutes;
+  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<Backend> ledger, open_backend(args, false));
+  PASSBOOK_ASSIGN_OR_RETURN(LedgerInfo info, ledger->info());
+  const int32_t offset = info.utc_offset_minutes;
   PASSBOOK_ASSIGN_OR_RETURN(std::vector<HistoryLine> lines, ledger->history(kind, id));
   Table table({{"date"}, {"entry", Table::Align::kRight}, {"what"}, {"in", Table::Align::kRight},
                {"out", Table::Align::kRight}, {"balance", Table::Align::kRight}});
@@ -56,10 +59,11 @@ Status run_history(const Args& args) {
 }
 
 Status run_accounts(const Args& args) {
-  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> ledger, open_ledger(args, false));
+  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<Backend> ledger, open_backend(args, false));
   Table table({{"account"}, {"branch"}, {"available", Table::Align::kRight},
                {"pending", Table::Align::kRight}, {"key"}});
-  for (const auto& a : ledger->accounts(args.get_or("branch", ""))) {
+  PASSBOOK_ASSIGN_OR_RETURN(auto rows, ledger->accounts(args.get_or("branch", "")));
+  for (const auto& a : rows) {
     table.add_row({a.id, a.branch, std::to_string(a.available), std::to_string(a.pending),
                    a.active_keys > 0 ? "yes" : ""});
   }
@@ -68,9 +72,10 @@ Status run_accounts(const Args& args) {
 }
 
 Status run_actors(const Args& args) {
-  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> ledger, open_ledger(args, false));
+  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<Backend> ledger, open_backend(args, false));
   Table table({{"key"}, {"role"}, {"scope"}, {"name"}, {"since", Table::Align::kRight}, {"revoked"}});
-  for (const auto& a : ledger->actors()) {
+  PASSBOOK_ASSIGN_OR_RETURN(auto rows, ledger->actors());
+  for (const auto& a : rows) {
     table.add_row({short_hex(a.key), std::string(role_name(a.role)), a.scope, a.name,
                    std::to_string(a.registered_seq),
                    a.revoked_seq ? "at entry " + std::to_string(*a.revoked_seq) : ""});
@@ -80,10 +85,11 @@ Status run_actors(const Args& args) {
 }
 
 Status run_rules(const Args& args) {
-  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> ledger, open_ledger(args, false));
+  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<Backend> ledger, open_backend(args, false));
   Table table({{"branch"}, {"category"}, {"points/hour", Table::Align::kRight},
                {"daily cap (min)", Table::Align::kRight}, {"set at", Table::Align::kRight}});
-  for (const auto& r : ledger->rules()) {
+  PASSBOOK_ASSIGN_OR_RETURN(auto rows, ledger->rules());
+  for (const auto& r : rows) {
     table.add_row({r.branch.empty() ? "(street-wide)" : r.branch, r.category, std::to_string(r.points_per_hour),
                    r.daily_cap_minutes ? std::to_string(r.daily_cap_minutes) : "none",
                    std::to_string(r.set_seq)});
@@ -102,10 +108,11 @@ std::string period_name(LimitPeriod p) {
 }
 
 Status run_rewards(const Args& args) {
-  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> ledger, open_ledger(args, false));
+  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<Backend> ledger, open_backend(args, false));
   Table table({{"merchant"}, {"reward"}, {"name"}, {"price", Table::Align::kRight},
                {"stock", Table::Align::kRight}, {"limit"}, {"handed out", Table::Align::kRight}});
-  for (const auto& r : ledger->rewards(args.get_or("merchant", ""))) {
+  PASSBOOK_ASSIGN_OR_RETURN(auto rows, ledger->rewards(args.get_or("merchant", "")));
+  for (const auto& r : rows) {
     if (!r.listed && !args.flag("all")) continue;
     table.add_row({r.merchant, r.reward, r.name + (r.listed ? "" : " (delisted)"), std::to_string(r.price),
                    r.stock == ListReward::kUnlimitedStock ? "unlimited" : std::to_string(r.stock),
@@ -117,10 +124,11 @@ Status run_rewards(const Args& args) {
 }
 
 Status run_claims(const Args& args) {
-  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> ledger, open_ledger(args, false));
+  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<Backend> ledger, open_backend(args, false));
   Table table({{"claim"}, {"account"}, {"branch"}, {"category"}, {"minutes", Table::Align::kRight},
                {"date"}, {"points", Table::Align::kRight}, {"status"}});
-  for (const auto& c : ledger->claims(args.get_or("branch", ""))) {
+  PASSBOOK_ASSIGN_OR_RETURN(auto rows, ledger->claims(args.get_or("branch", "")));
+  for (const auto& c : rows) {
     if (c.decision != ClaimDecision::kPending && !args.flag("all")) continue;
     const std::string status = c.decision == ClaimDecision::kPending   ? "pending"
                                : c.decision == ClaimDecision::kApproved ? "approved at " + std::to_string(*c.decided_seq)
@@ -133,10 +141,11 @@ Status run_claims(const Args& args) {
 }
 
 Status run_reservations(const Args& args) {
-  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> ledger, open_ledger(args, false));
+  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<Backend> ledger, open_backend(args, false));
   Table table({{"reservation"}, {"account"}, {"merchant"}, {"reward"}, {"qty", Table::Align::kRight},
                {"points", Table::Align::kRight}, {"status"}});
-  for (const auto& r : ledger->reservations(args.get_or("merchant", ""))) {
+  PASSBOOK_ASSIGN_OR_RETURN(auto rows, ledger->reservations(args.get_or("merchant", "")));
+  for (const auto& r : rows) {
     if (r.state != ReservationState::kHeld && !args.flag("all")) continue;
     const std::string status = r.state == ReservationState::kHeld        ? "held"
                                : r.state == ReservationState::kDelivered ? "delivered at " + std::to_string(*r.closed_seq)
@@ -151,26 +160,37 @@ Status run_reservations(const Args& args) {
 Status run_entry(const Args& args) {
   PASSBOOK_ASSIGN_OR_RETURN(std::string text, one_positional(args, "entry number"));
   PASSBOOK_ASSIGN_OR_RETURN(int64_t seq, parse_integer(text, 0, INT64_MAX, "the entry number"));
-  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> ledger, open_ledger(args, false));
-  PASSBOOK_ASSIGN_OR_RETURN(ledger::StoredEntry stored, ledger->entry(static_cast<uint64_t>(seq)));
-  PASSBOOK_ASSIGN_OR_RETURN(Envelope envelope,
-                            decode<Envelope>(stored.entry.signed_envelope.envelope, "the envelope"));
-  const int32_t offset = ledger->info().utc_offset_minutes;
-  std::cout << "entry       " << stored.entry.seq << "\n"
-            << "committed   " << format_time(stored.entry.commit_ms, offset) << "\n"
-            << "hash        " << to_hex(stored.leaf_hash) << "\n"
-            << "previous    " << to_hex(stored.entry.prev_hash) << "\n"
+  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<Backend> ledger, open_backend(args, false));
+  PASSBOOK_ASSIGN_OR_RETURN(std::vector<std::string> found, ledger->entries(static_cast<uint64_t>(seq), 1));
+  if (found.empty()) return not_found("there is no entry " + text);
+  const std::string bytes = found.front();
+  PASSBOOK_ASSIGN_OR_RETURN(Entry entry, decode<Entry>(bytes, "the entry"));
+  PASSBOOK_ASSIGN_OR_RETURN(Envelope envelope, decode<Envelope>(entry.signed_envelope.envelope, "the envelope"));
+  PASSBOOK_ASSIGN_OR_RETURN(LedgerInfo info, ledger->info());
+  const int32_t offset = info.utc_offset_minutes;
+  std::cout << "entry       " << entry.seq << "\n"
+            << "committed   " << format_time(entry.commit_ms, offset) << "\n"
+            << "hash        " << to_hex(proof::leaf_hash(bytes)) << "\n"
+            << "previous    " << to_hex(entry.prev_hash) << "\n"
             << "signer      " << to_hex(envelope.signer) << "\n"
             << "nonce       " << to_hex(envelope.nonce) << "\n";
-  for (const auto& c : stored.entry.signed_envelope.cosignatures) {
+  for (const auto& c : entry.signed_envelope.cosignatures) {
     std::cout << "co-signer   " << to_hex(c.key) << "\n";
   }
   for (size_t i = 0; i < envelope.ops.size(); ++i) {
     std::cout << "  " << i << ". " << operation_name(envelope.ops[i]) << ": "
               << describe_operation(envelope.ops[i]) << "\n";
   }
-  if (args.flag("hex")) std::cout << to_hex(stored.bytes) << "\n";
+  if (args.flag("hex")) std::cout << to_hex(bytes) << "\n";
   return ledger->close();
+}
+
+// Local or remote options, and --key (needed for a remote session).
+std::vector<OptionSpec> with_backend(std::vector<OptionSpec> options) {
+  std::vector<OptionSpec> all = backend_options();
+  all.push_back({"key", true, "with --server: the key file that opens the session"});
+  all.insert(all.end(), options.begin(), options.end());
+  return all;
 }
 
 }  // namespace
@@ -179,21 +199,21 @@ std::vector<Command> query_commands() {
   const OptionSpec kind{"kind", true, "volunteer (default), branch, merchant or system"};
   const OptionSpec all{"all", false, "include decided / delisted / closed ones"};
   return {
-      {"balance", "ACCOUNT [--kind KIND]", "points available and pending", {data_option(), kind}, 1, run_balance},
+      {"balance", "ACCOUNT [--kind KIND]", "points available and pending", with_backend({kind}), 1, run_balance},
       {"history", "ACCOUNT [--kind KIND]", "every movement of an account's points, with the running balance",
-       {data_option(), kind}, 1, run_history},
+       with_backend({kind}), 1, run_history},
       {"accounts", "[--branch ID]", "volunteer accounts and their balances",
-       {data_option(), {"branch", true, "only this branch"}}, 0, run_accounts},
-      {"actors", "", "registered keys, their roles and scopes", {data_option()}, 0, run_actors},
-      {"rules", "", "points per hour and daily caps in force", {data_option()}, 0, run_rules},
+       with_backend({{"branch", true, "only this branch"}}), 0, run_accounts},
+      {"actors", "", "registered keys, their roles and scopes", with_backend({}), 0, run_actors},
+      {"rules", "", "points per hour and daily caps in force", with_backend({}), 0, run_rules},
       {"rewards", "[--merchant ID] [--all]", "rewards, prices and stock",
-       {data_option(), {"merchant", true, "only this merchant"}, all}, 0, run_rewards},
+       with_backend({{"merchant", true, "only this merchant"}, all}), 0, run_rewards},
       {"claims", "[--branch ID] [--all]", "claims awaiting the council",
-       {data_option(), {"branch", true, "only this branch"}, all}, 0, run_claims},
+       with_backend({{"branch", true, "only this branch"}, all}), 0, run_claims},
       {"reservations", "[--merchant ID] [--all]", "reservations held",
-       {data_option(), {"merchant", true, "only this merchant"}, all}, 0, run_reservations},
+       with_backend({{"merchant", true, "only this merchant"}, all}), 0, run_reservations},
       {"entry", "SEQ [--hex]", "one entry of the chain, decoded",
-       {data_option(), {"hex", false, "also print the exact stored bytes"}}, 1, run_entry},
+       with_backend({{"hex", false, "also print the exact stored bytes"}}), 1, run_entry},
   };
 }
 

@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "backend.h"
 #include "cli.h"
 #include "passbook/client/envelope.h"
 #include "passbook/ledger/verify.h"
@@ -87,15 +88,15 @@ Status run_keygen(const Args& args) {
 }
 
 Status run_info(const Args& args) {
-  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> ledger, open_ledger(args, false));
-  const ledger::LedgerInfo info = ledger->info();
+  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, open_backend(args, false));
+  PASSBOOK_ASSIGN_OR_RETURN(ledger::LedgerInfo info, backend->info());
   std::cout << "origin        " << info.origin << "\n"
             << "ledger id     " << to_hex(info.id) << "\n"
             << "entries       " << info.size << "\n"
             << "root          " << to_hex(info.root) << "\n"
             << "last commit   " << format_time(info.last_commit_ms, info.utc_offset_minutes) << "\n"
             << "verifier key  " << info.verifier_key << "\n";
-  return ledger->close();
+  return backend->close();
 }
 
 Status run_verify(const Args& args) {
@@ -157,8 +158,13 @@ std::vector<Command> setup_commands() {
        0, run_init},
       {"keygen", "--out FILE", "write a new Ed25519 key file and print its public key",
        {{"out", true, "the key file to create (never overwritten)"}}, 0, run_keygen},
-      {"info", "[--data DIR]", "show the ledger's name, size, root and verifier key", {data_option()}, 0,
-       run_info},
+      {"info", "[--data DIR | --server HOST:PORT --key FILE]", "show the ledger's name, size, root and verifier key",
+       [] {
+         auto options = backend_options();
+         options.push_back({"key", true, "with --server: the key file that opens the session"});
+         return options;
+       }(),
+       0, run_info},
       {"verify", "[--data DIR]",
        "check the whole chain, every signature, checkpoint and the stored state",
        {data_option()}, 0, run_verify},

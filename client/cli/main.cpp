@@ -13,7 +13,9 @@ using passbook::cli::Command;
 std::vector<Command> all_commands() {
   std::vector<Command> all;
   for (auto group : {passbook::cli::setup_commands(), passbook::cli::operation_commands(),
-                     passbook::cli::query_commands(), passbook::cli::demo_commands()}) {
+                     passbook::cli::query_commands(), passbook::cli::demo_commands(),
+                     passbook::cli::audit_commands(),
+                     passbook::cli::mirror_commands()}) {
     for (auto& command : group) all.push_back(std::move(command));
   }
   return all;

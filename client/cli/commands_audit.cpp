@@ -1,0 +1,636 @@
+// export, prove, check-proof: what an auditor needs to check the ledger without trusting whoever
+// runs it. export writes every entry's exact bytes and the signed checkpoints as JSON lines;
+// prove writes an RFC 9162 inclusion or consistency proof with the C2SP checkpoint(s) it is
+// checked against; check-proof checks such a proof offline with nothing but the ledger's
+// verifier key and the pure verification library (passbook::proof), never the engine.
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <memory>
+
+#include "cli.h"
+#include "json.h"
+#include "passbook/proof/merkle.h"
+#include "passbook/proof/note.h"
+#include "passbook/schemas/encoding.h"
+#include "passbook/schemas/wire.h"
+
+namespace passbook::cli {
+namespace {
+
+// check-proof reads at most this much; a real proof is a few kilobytes.
+constexpr size_t kMaxProofFileBytes = 16 * 1024 * 1024;
+constexpr size_t kMaxKeyFileBytes = 4096;
+// How far prove looks on either side of a size without a checkpoint for ones that have one.
+constexpr uint64_t kCheckpointSearch = 4096;
+
+std::vector<std::string> hex_list(const std::vector<Hash32>& hashes) {
+  std::vector<std::string> out;
+  out.reserve(hashes.size());
+  for (const auto& h : hashes) out.push_back(to_hex(h));
+  return out;
+}
+
+// "name+1234abcd": how a signer is named in messages.
+std::string signer_name(const proof::NoteVerifier& verifier) {
+  std::string id;
+  put_u32_be(id, verifier.key_id);
+  return verifier.name + "+" + to_hex(id);
+}
+
+// An option holding an entry number or tree size, with the ledger's extent in the error.
+Result<uint64_t> size_option(const Args& args, const std::string& name, uint64_t min, uint64_t max,
+                             std::optional<uint64_t> fallback, const std::string& extent) {
+  if (min > max) {
+    return invalid_argument("--" + name + " cannot be given for this ledger: " + extent);
+  }
+  std::optional<int64_t> fb;
+  if (fallback) fb = static_cast<int64_t>(*fallback);
+  auto value = args.integer(name, static_cast<int64_t>(min), static_cast<int64_t>(max), fb);
+  if (!value.is_ok()) return invalid_argument(value.status().message() + " (" + extent + ")");
+  return static_cast<uint64_t>(*value);
+}
+
+std::string extent_of(uint64_t size) {
+  return "the ledger has " + std::to_string(size) + " entries, numbered 0 to " +
+         std::to_string(size - 1);
+}
+
+// The stored checkpoint for `size`, or an error that names sizes which have one.
+Result<std::string> checkpoint_for(const ledger::Ledger& ledger, uint64_t size, uint64_t head,
+                                   const std::string& option) {
+  auto note = ledger.checkpoint(size);
+  if (note.is_ok() || note.status().code() != Status::Code::kNotFound) return note;
+  const auto has_checkpoint = [&](uint64_t s) -> Result<bool> {
+    auto probe = ledger.checkpoint(s);
+    if (probe.is_ok()) return true;
+    if (probe.status().code() == Status::Code::kNotFound) return false;
+    return probe.status();
+  };
+  std::optional<uint64_t> below;
+  std::optional<uint64_t> above;
+  for (uint64_t d = 1; d <= kCheckpointSearch && (!below || !above); ++d) {
+    if (!below && d < size) {
+      PASSBOOK_ASSIGN_OR_RETURN(bool found, has_checkpoint(size - d));
+      if (found) below = size - d;
+    }
+    if (!above && size + d < head) {
+      PASSBOOK_ASSIGN_OR_RETURN(bool found, has_checkpoint(size + d));
+      if (found) above = size + d;
+    }
+  }
+  std::string nearest;
+  if (below) nearest = "--" + option + " " + std::to_string(*below);
+  if (above) {
+    nearest += (nearest.empty() ? "" : " or ") + ("--" + option + " " + std::to_string(*above));
+  }
+  std::string latest = "--" + option + " " + std::to_string(head);
+  return not_found("there is no checkpoint for size " + std::to_string(size) +
+                   " (the ledger signs one per commit, not one per entry); use a size that has "
+                   "one: " +
+                   (nearest.empty() ? "" : nearest + ", or ") + "the latest, " + latest);
+}
+
+// Checks a checkpoint the ledger itself stored, so that prove never hands out a proof that
+// does not hold.
+Result<proof::Checkpoint> own_checkpoint(const ledger::LedgerInfo& info, const std::string& note,
+                                         uint64_t size) {
+  PASSBOOK_ASSIGN_OR_RETURN(proof::NoteVerifier verifier,
+                            proof::parse_verifier_key(info.verifier_key));
+  auto checkpoint = proof::verify_checkpoint(note, verifier, info.origin);
+  if (!checkpoint.is_ok() || checkpoint->size != size) {
+    const std::string why = checkpoint.is_ok() ? "it names size " + std::to_string(checkpoint->size)
+                                               : checkpoint.status().message();
+    return data_loss("the stored checkpoint for size " + std::to_string(size) +
+                     " does not verify (" + why + "); run passbook verify");
+  }
+  return checkpoint;
+}
+
+// ---- export --------------------------------------------------------------------------------
+
+Status run_export(const Args& args) {
+  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> ledger, open_ledger(args, false));
+  const ledger::LedgerInfo info = ledger->info();
+  if (info.size == 0) return failed_precondition("the ledger has no entries to export");
+  const std::string extent = extent_of(info.size);
+  PASSBOOK_ASSIGN_OR_RETURN(uint64_t from, size_option(args, "from", 0, info.size - 1, 0, extent));
+  PASSBOOK_ASSIGN_OR_RETURN(uint64_t to,
+                            size_option(args, "to", 0, info.size - 1, info.size - 1, extent));
+  if (from > to) {
+    return invalid_argument("--from " + std::to_string(from) + " is after --to " +
+                            std::to_string(to));
+  }
+
+  json::ObjectWriter header;
+  header.string("origin", info.origin)
+      .string("ledger_key", info.verifier_key)
+      .number("size", info.size)
+      .number("from", from)
+      .number("to", to);
+  if (from > 0) {
+    // Where the range starts: entry from-1's leaf hash and its inclusion proof in the tree of
+    // `from` entries. From those a checker rebuilds that tree's right edge, so that it can
+    // recompute the roots of the checkpoints in the range; the first one it reaches confirms
+    // the start (a wrong start cannot produce a signed root).
+    PASSBOOK_ASSIGN_OR_RETURN(ledger::StoredEntry before, ledger->entry(from - 1));
+    PASSBOOK_ASSIGN_OR_RETURN(std::vector<Hash32> path, ledger->inclusion_proof(from - 1, from));
+    header.raw("start", json::ObjectWriter()
+                            .number("size", from)
+                            .string("leaf_hash", to_hex(before.leaf_hash))
+                            .strings("path", hex_list(path))
+                            .finish());
+  }
+  std::cout << header.finish() << '\n';
+
+  for (uint64_t seq = from; seq <= to; ++seq) {
+    // One entry in memory at a time: the export's size does not matter.
+    PASSBOOK_ASSIGN_OR_RETURN(ledger::StoredEntry stored, ledger->entry(seq));
+    std::cout << json::ObjectWriter()
+                     .number("seq", seq)
+                     .string("entry", to_base64(stored.bytes))
+                     .string("leaf_hash", to_hex(stored.leaf_hash))
+                     .finish()
+              << '\n';
+    // The checkpoint this entry completes, if the ledger signed one at this size.
+    auto note = ledger->checkpoint(seq + 1);
+    if (note.is_ok()) {
+      std::cout << json::ObjectWriter().string("checkpoint", *note).finish() << '\n';
+    } else if (note.status().code() != Status::Code::kNotFound) {
+      return note.status();
+    }
+    if (!std::cout) return unavailable("cannot write the export to standard output");
+  }
+  std::cout.flush();
+  if (!std::cout) return unavailable("cannot write the export to standard output");
+  return ledger->close();
+}
+
+// ---- prove ---------------------------------------------------------------------------------
+
+Status prove_inclusion(const Args& args, const ledger::Ledger& ledger,
+                       const ledger::LedgerInfo& info) {
+  const std::string extent = extent_of(info.size);
+  PASSBOOK_ASSIGN_OR_RETURN(uint64_t seq,
+                            size_option(args, "seq", 0, info.size - 1, std::nullopt, extent));
+  PASSBOOK_ASSIGN_OR_RETURN(uint64_t size,
+                            size_option(args, "size", seq + 1, info.size, info.size,
+                                        "entry " + std::to_string(seq) + " is in trees of size " +
+                                            std::to_string(seq + 1) + " and larger; " + extent));
+  PASSBOOK_ASSIGN_OR_RETURN(std::string note, checkpoint_for(ledger, size, info.size, "size"));
+  PASSBOOK_ASSIGN_OR_RETURN(ledger::StoredEntry stored, ledger.entry(seq));
+  PASSBOOK_ASSIGN_OR_RETURN(std::vector<Hash32> path, ledger.inclusion_proof(seq, size));
+  PASSBOOK_ASSIGN_OR_RETURN(proof::Checkpoint checkpoint, own_checkpoint(info, note, size));
+  if (Status s = proof::verify_inclusion(stored.leaf_hash, seq, size, path, checkpoint.root);
+      !s.is_ok()) {
+    return data_loss("the stored tree does not prove entry " + std::to_string(seq) +
+                     " against its own checkpoint (" + s.message() + "); run passbook verify");
+  }
+  std::cout << json::ObjectWriter(true)
+                   .string("kind", "inclusion")
+                   .string("origin", info.origin)
+                   .number("index", seq)
+                   .number("size", size)
+                   .string("leaf_hash", to_hex(stored.leaf_hash))
+                   .string("entry", to_base64(stored.bytes))
+                   .strings("path", hex_list(path))
+                   .string("checkpoint", note)
+                   .finish()
+            << '\n';
+  return Status::ok();
+}
+
+Status prove_consistency(const Args& args, const ledger::Ledger& ledger,
+                         const ledger::LedgerInfo& info) {
+  const std::string sizes =
+      "sizes run from 1 to the ledger's " + std::to_string(info.size) + " entries";
+  PASSBOOK_ASSIGN_OR_RETURN(uint64_t size1,
+                            size_option(args, "from", 1, info.size, std::nullopt, sizes));
+  PASSBOOK_ASSIGN_OR_RETURN(uint64_t size2, size_option(args, "to", size1, info.size, info.size,
+                                                        "--to must be at least --from; " + sizes));
+  PASSBOOK_ASSIGN_OR_RETURN(std::string note1, checkpoint_for(ledger, size1, info.size, "from"));
+  PASSBOOK_ASSIGN_OR_RETURN(std::string note2, checkpoint_for(ledger, size2, info.size, "to"));
+  PASSBOOK_ASSIGN_OR_RETURN(std::vector<Hash32> proof_hashes,
+                            ledger.consistency_proof(size1, size2));
+  PASSBOOK_ASSIGN_OR_RETURN(proof::Checkpoint checkpoint1, own_checkpoint(info, note1, size1));
+  PASSBOOK_ASSIGN_OR_RETURN(proof::Checkpoint checkpoint2, own_checkpoint(info, note2, size2));
+  if (Status s =
+          proof::verify_consistency(size1, size2, proof_hashes, checkpoint1.root, checkpoint2.root);
+      !s.is_ok()) {
+    return data_loss("the stored tree does not prove its own checkpoints consistent (" +
+                     s.message() + "); run passbook verify");
+  }
+  std::cout << json::ObjectWriter(true)
+                   .string("kind", "consistency")
+                   .string("origin", info.origin)
+                   .number("size1", size1)
+                   .number("size2", size2)
+                   .strings("proof", hex_list(proof_hashes))
+                   .string("checkpoint1", note1)
+                   .string("checkpoint2", note2)
+                   .finish()
+            << '\n';
+  return Status::ok();
+}
+
+Status run_prove(const Args& args) {
+  const bool inclusion = args.has("seq");
+  const bool consistency = args.has("from") || args.has("to");
+  if (inclusion == consistency) {
+    return invalid_argument(
+        "give either --seq N [--size M] for an inclusion proof or --from M [--to N] for a "
+        "consistency proof");
+  }
+  if (consistency && args.has("size")) {
+    return invalid_argument("--size goes with --seq; a consistency proof takes --from and --to");
+  }
+  if (consistency && !args.has("from")) return invalid_argument("--from is required with --to");
+  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> ledger, open_ledger(args, false));
+  const ledger::LedgerInfo info = ledger->info();
+  if (info.size == 0) return failed_precondition("the ledger has no entries to prove");
+  PASSBOOK_RETURN_IF_ERROR(inclusion ? prove_inclusion(args, *ledger, info)
+                                     : prove_consistency(args, *ledger, info));
+  return ledger->close();
+}
+
+// ---- check-proof ---------------------------------------------------------------------------
+//
+// Status codes inside: InvalidArgument means the command line or the file is malformed (exit
+// 2); DataLoss means the proof does not hold (exit 4).
+
+class FileCloser {
+ public:
+  void operator()(std::FILE* f) const {
+    if (f != nullptr && f != stdin) std::fclose(f);
+  }
+};
+
+// The whole of `file` ("-": standard input), refused beyond `limit` bytes.
+Result<std::string> read_bounded(const std::string& file, size_t limit, const std::string& what) {
+  const std::string name = file == "-" ? "standard input" : file;
+  std::unique_ptr<std::FILE, FileCloser> f(file == "-" ? stdin : std::fopen(file.c_str(), "rb"));
+  if (!f) return invalid_argument("cannot read " + name + ": " + std::strerror(errno));
+  std::string out;
+  char buffer[1 << 16];
+  while (true) {
+    const size_t n = std::fread(buffer, 1, sizeof buffer, f.get());
+    out.append(buffer, n);
+    if (out.size() > limit) {
+      return invalid_argument(name + " is larger than " + std::to_string(limit) + " bytes; " +
+                              what + " is never that large");
+    }
+    if (n < sizeof buffer) break;
+  }
+  if (std::ferror(f.get()) != 0) return invalid_argument("cannot read " + name);
+  return out;
+}
+
+// --key: a verifier key, or a file that holds one.
+Result<proof::NoteVerifier> verifier_from(const std::string& text) {
+  auto parsed = proof::parse_verifier_key(text);
+  if (parsed.is_ok()) return parsed;
+  std::error_code ec;
+  if (text.find('+') == std::string::npos && std::filesystem::is_regular_file(text, ec)) {
+    PASSBOOK_ASSIGN_OR_RETURN(std::string content,
+                              read_bounded(text, kMaxKeyFileBytes, "a verifier key"));
+    const size_t begin = content.find_first_not_of(" \t\r\n");
+    const size_t end = content.find_last_not_of(" \t\r\n");
+    const std::string key =
+        begin == std::string::npos ? "" : content.substr(begin, end - begin + 1);
+    auto from_file = proof::parse_verifier_key(key);
+    if (from_file.is_ok()) return from_file;
+    return invalid_argument("the file " + text +
+                            " does not hold a verifier key: " + from_file.status().message());
+  }
+  return invalid_argument(
+      "--key must be the ledger's verifier key (passbook info prints it, e.g. "
+      "example.org/passbook+1a2b3c4d+AX…) or a file that holds it: " +
+      parsed.status().message());
+}
+
+struct ProofFile {
+  bool inclusion = true;
+  std::optional<std::string> origin;
+  // inclusion
+  uint64_t index = 0;
+  uint64_t size = 0;
+  Hash32 leaf{};
+  std::optional<std::string> entry;  // the entry's bytes, when the proof carries them
+  std::string checkpoint;
+  // consistency
+  uint64_t size1 = 0;
+  uint64_t size2 = 0;
+  std::string checkpoint2;
+  // path (inclusion) or proof (consistency)
+  std::vector<Hash32> hashes;
+};
+
+class FieldReader {
+ public:
+  explicit FieldReader(const json::Value& object) : object_(object) {}
+
+  Result<const json::Value*> get(const std::string& key, json::Value::Kind kind,
+                                 bool required) const {
+    const json::Value* value = object_.find(key);
+    if (value == nullptr) {
+      if (required) return invalid_argument("the proof has no \"" + key + "\" field");
+      return static_cast<const json::Value*>(nullptr);
+    }
+    if (value->kind != kind) {
+      return invalid_argument("the proof's \"" + key + "\" must be " +
+                              std::string(json::kind_name(kind)) + ", not " +
+                              std::string(json::kind_name(value->kind)));
+    }
+    return value;
+  }
+  Result<std::string> string(const std::string& key) const {
+    PASSBOOK_ASSIGN_OR_RETURN(const json::Value* value, get(key, json::Value::Kind::kString, true));
+    return value->text;
+  }
+  Result<std::optional<std::string>> optional_string(const std::string& key) const {
+    PASSBOOK_ASSIGN_OR_RETURN(const json::Value* value,
+                              get(key, json::Value::Kind::kString, false));
+    if (value == nullptr) return std::optional<std::string>();
+    return std::optional<std::string>(value->text);
+  }
+  Result<uint64_t> number(const std::string& key) const {
+    PASSBOOK_ASSIGN_OR_RETURN(const json::Value* value, get(key, json::Value::Kind::kNumber, true));
+    return json::to_u64(*value, "the proof's \"" + key + "\"");
+  }
+  static Result<Hash32> hash(const std::string& text, const std::string& what) {
+    auto hash = text.size() == 64 ? array_from_hex<32>(text) : std::nullopt;
+    if (!hash) return invalid_argument(what + " must be 64 hex digits (a SHA-256 hash)");
+    return *hash;
+  }
+  Result<std::vector<Hash32>> hashes(const std::string& key, size_t max) const {
+    PASSBOOK_ASSIGN_OR_RETURN(const json::Value* value, get(key, json::Value::Kind::kArray, true));
+    if (value->array.size() > max) {
+      return invalid_argument("the proof's \"" + key + "\" has " +
+                              std::to_string(value->array.size()) +
+                              " hashes; no proof has more than " + std::to_string(max));
+    }
+    std::vector<Hash32> out;
+    for (size_t i = 0; i < value->array.size(); ++i) {
+      const json::Value& element = value->array[i];
+      const std::string what = "\"" + key + "\"[" + std::to_string(i) + "]";
+      if (element.kind != json::Value::Kind::kString) {
+        return invalid_argument("the proof's " + what + " must be a string");
+      }
+      PASSBOOK_ASSIGN_OR_RETURN(Hash32 h, hash(element.text, "the proof's " + what));
+      out.push_back(h);
+    }
+    return out;
+  }
+
+ private:
+  const json::Value& object_;
+};
+
+Result<ProofFile> parse_proof_file(std::string_view text) {
+  json::Limits limits;
+  limits.max_bytes = kMaxProofFileBytes;
+  auto parsed = json::parse(text, limits);
+  if (!parsed.is_ok()) {
+    return invalid_argument("the proof file is not valid JSON: " + parsed.status().message());
+  }
+  const json::Value& root = *parsed;
+  if (root.kind != json::Value::Kind::kObject) {
+    return invalid_argument("the proof file must hold a JSON object, not " +
+                            std::string(json::kind_name(root.kind)));
+  }
+  FieldReader fields(root);
+  ProofFile p;
+  PASSBOOK_ASSIGN_OR_RETURN(std::optional<std::string> kind, fields.optional_string("kind"));
+  if (kind) {
+    if (*kind != "inclusion" && *kind != "consistency") {
+      return invalid_argument(
+          "the proof's \"kind\" must be \"inclusion\" or \"consistency\", not " +
+          json::quote(*kind));
+    }
+    p.inclusion = *kind == "inclusion";
+  } else if (root.find("index") != nullptr) {
+    p.inclusion = true;
+  } else if (root.find("size1") != nullptr) {
+    p.inclusion = false;
+  } else {
+    return invalid_argument(
+        "the file is neither an inclusion proof (no \"index\") nor a consistency proof (no "
+        "\"size1\")");
+  }
+  const std::vector<std::string> allowed =
+      p.inclusion ? std::vector<std::string>{"kind",      "origin", "index", "size",
+                                             "leaf_hash", "entry",  "path",  "checkpoint"}
+                  : std::vector<std::string>{"kind",  "origin",      "size1",      "size2",
+                                             "proof", "checkpoint1", "checkpoint2"};
+  for (const auto& member : root.object) {
+    if (std::find(allowed.begin(), allowed.end(), member.key) == allowed.end()) {
+      return invalid_argument(std::string("an ") + (p.inclusion ? "inclusion" : "consistency") +
+                              " proof has no field " + json::quote(member.key));
+    }
+  }
+  PASSBOOK_ASSIGN_OR_RETURN(p.origin, fields.optional_string("origin"));
+  if (p.inclusion) {
+    PASSBOOK_ASSIGN_OR_RETURN(p.index, fields.number("index"));
+    PASSBOOK_ASSIGN_OR_RETURN(p.size, fields.number("size"));
+    PASSBOOK_ASSIGN_OR_RETURN(std::string leaf, fields.string("leaf_hash"));
+    PASSBOOK_ASSIGN_OR_RETURN(p.leaf, FieldReader::hash(leaf, "the proof's \"leaf_hash\""));
+    PASSBOOK_ASSIGN_OR_RETURN(std::optional<std::string> entry, fields.optional_string("entry"));
+    if (entry) {
+      p.entry = from_base64(*entry);
+      if (!p.entry) return invalid_argument("the proof's \"entry\" is not base64");
+    }
+    PASSBOOK_ASSIGN_OR_RETURN(p.hashes, fields.hashes("path", proof::kMaxInclusionProofHashes));
+    PASSBOOK_ASSIGN_OR_RETURN(p.checkpoint, fields.string("checkpoint"));
+  } else {
+    PASSBOOK_ASSIGN_OR_RETURN(p.size1, fields.number("size1"));
+    PASSBOOK_ASSIGN_OR_RETURN(p.size2, fields.number("size2"));
+    PASSBOOK_ASSIGN_OR_RETURN(p.hashes, fields.hashes("proof", proof::kMaxConsistencyProofHashes));
+    PASSBOOK_ASSIGN_OR_RETURN(p.checkpoint, fields.string("checkpoint1"));
+    PASSBOOK_ASSIGN_OR_RETURN(p.checkpoint2, fields.string("checkpoint2"));
+  }
+  return p;
+}
+
+// What check-proof found to hold, printed before the failure when the proof as a whole fails.
+using Findings = std::vector<std::string>;
+
+// Opens a checkpoint note of the proof with the verifier key. Every failure is DataLoss: the
+// file parsed, but what it claims does not hold.
+Result<proof::Checkpoint> open_checkpoint(const std::string& note,
+                                          const proof::NoteVerifier& verifier,
+                                          const std::string& which, uint64_t claimed_size,
+                                          Findings& held) {
+  const std::string signer = signer_name(verifier);
+  auto text = proof::open_note(note, verifier);
+  if (!text.is_ok()) {
+    switch (text.status().code()) {
+      case Status::Code::kUnauthenticated:
+        return data_loss(which + " carries no signature by " + signer +
+                         ", the key given with --key; it was signed by another key, or --key is "
+                         "not this ledger's verifier key");
+      case Status::Code::kDataLoss:
+        return data_loss(which + "'s signature by " + signer +
+                         " does not verify: its text was altered or the signature forged");
+      default:
+        return data_loss(which + " is not a valid signed note: " + text.status().message());
+    }
+  }
+  auto checkpoint = proof::parse_checkpoint(*text);
+  if (!checkpoint.is_ok()) {
+    return data_loss(which +
+                     " is signed but is not a valid checkpoint: " + checkpoint.status().message());
+  }
+  if (checkpoint->origin != verifier.name) {
+    return data_loss(which + " is for the log \"" + checkpoint->origin + "\", not for \"" +
+                     verifier.name + "\" whose key was given");
+  }
+  held.push_back(which + " is genuine: " + verifier.name + " at size " +
+                 std::to_string(checkpoint->size) + ", root " + to_hex(checkpoint->root) +
+                 ", signed by " + signer);
+  if (checkpoint->size != claimed_size) {
+    return data_loss(which + " is for size " + std::to_string(checkpoint->size) +
+                     ", but the proof is for size " + std::to_string(claimed_size));
+  }
+  return checkpoint;
+}
+
+Status check_origin(const ProofFile& p, const proof::NoteVerifier& verifier) {
+  if (p.origin && *p.origin != verifier.name) {
+    return data_loss("the proof names the log \"" + *p.origin + "\", but its checkpoint is for \"" +
+                     verifier.name + "\"");
+  }
+  return Status::ok();
+}
+
+Status check_inclusion(const ProofFile& p, const proof::NoteVerifier& verifier, Findings& held) {
+  PASSBOOK_ASSIGN_OR_RETURN(
+      proof::Checkpoint checkpoint,
+      open_checkpoint(p.checkpoint, verifier, "the checkpoint", p.size, held));
+  PASSBOOK_RETURN_IF_ERROR(check_origin(p, verifier));
+  const std::string name = "entry " + std::to_string(p.index);
+  std::string entry_note = "The proof carries only the entry's leaf hash, not its bytes.";
+  if (p.entry) {
+    if (proof::leaf_hash(*p.entry) != p.leaf) {
+      return data_loss("the entry bytes in the proof do not hash to its leaf_hash " +
+                       to_hex(p.leaf) + ": the entry or the hash was altered");
+    }
+    auto entry = schemas::decode<schemas::Entry>(*p.entry, "the entry in the proof");
+    if (!entry.is_ok()) return data_loss(entry.status().message());
+    if (entry->seq != p.index) {
+      return data_loss("the entry in the proof is entry " + std::to_string(entry->seq) +
+                       ", but the proof is for index " + std::to_string(p.index));
+    }
+    held.push_back("the entry bytes in the proof hash to its leaf_hash and decode as " + name);
+    entry_note = "The entry's bytes are in the proof: they hash to its leaf hash and decode as " +
+                 name + ", committed " + format_time(entry->commit_ms, 0) + " UTC.";
+  }
+  if (Status s = proof::verify_inclusion(p.leaf, p.index, p.size, p.hashes, checkpoint.root);
+      !s.is_ok()) {
+    return data_loss(
+        s.message() +
+        (s.code() == Status::Code::kDataLoss
+             ? " signed in the checkpoint; the path or the leaf hash was altered, or the "
+               "ledger's tree does not contain this entry"
+             : ""));
+  }
+  std::cout << "Entry " << p.index << " is included in the ledger " << verifier.name << " at size "
+            << p.size << ", signed by " << signer_name(verifier) << ".\n"
+            << "  leaf hash  " << to_hex(p.leaf) << "\n"
+            << "  root       " << to_hex(checkpoint.root) << "\n"
+            << entry_note << "\n";
+  return Status::ok();
+}
+
+Status check_consistency(const ProofFile& p, const proof::NoteVerifier& verifier, Findings& held) {
+  PASSBOOK_ASSIGN_OR_RETURN(
+      proof::Checkpoint checkpoint1,
+      open_checkpoint(p.checkpoint, verifier, "the old checkpoint (checkpoint1)", p.size1, held));
+  PASSBOOK_ASSIGN_OR_RETURN(
+      proof::Checkpoint checkpoint2,
+      open_checkpoint(p.checkpoint2, verifier, "the new checkpoint (checkpoint2)", p.size2, held));
+  PASSBOOK_RETURN_IF_ERROR(check_origin(p, verifier));
+  if (Status s =
+          proof::verify_consistency(p.size1, p.size2, p.hashes, checkpoint1.root, checkpoint2.root);
+      !s.is_ok()) {
+    return data_loss(
+        s.message() +
+        (s.code() == Status::Code::kDataLoss
+             ? "; the proof was altered, or the ledger rewrote its history between the "
+               "two checkpoints"
+             : ""));
+  }
+  std::cout << "The ledger " << verifier.name << " at size " << p.size2
+            << " extends its checkpoint at size " << p.size1 << ": the first " << p.size1
+            << " entries are unchanged. Both checkpoints are signed by " << signer_name(verifier)
+            << ".\n"
+            << "  root at " << p.size1 << "  " << to_hex(checkpoint1.root) << "\n"
+            << "  root at " << p.size2 << "  " << to_hex(checkpoint2.root) << "\n";
+  return Status::ok();
+}
+
+Status check_proof(const Args& args) {
+  if (args.positionals().size() != 1) {
+    return invalid_argument(
+        "name the proof file (as passbook prove writes it), or - for standard input");
+  }
+  PASSBOOK_ASSIGN_OR_RETURN(std::string key, args.required("key"));
+  PASSBOOK_ASSIGN_OR_RETURN(proof::NoteVerifier verifier, verifier_from(key));
+  PASSBOOK_ASSIGN_OR_RETURN(std::string text,
+                            read_bounded(args.positionals()[0], kMaxProofFileBytes, "a proof"));
+  PASSBOOK_ASSIGN_OR_RETURN(ProofFile p, parse_proof_file(text));
+  Findings held;
+  Status status =
+      p.inclusion ? check_inclusion(p, verifier, held) : check_consistency(p, verifier, held);
+  if (status.code() != Status::Code::kDataLoss) return status;
+  if (!held.empty()) {
+    std::cout << "What holds:\n";
+    for (const auto& fact : held) std::cout << "  - " << fact << "\n";
+  }
+  return data_loss("the proof does NOT hold: " + status.message());
+}
+
+Status run_check_proof(const Args& args) {
+  Status status = check_proof(args);
+  if (status.code() != Status::Code::kInvalidArgument) return status;
+  // A malformed file or command line: exit 2, not the 3 (refused by the ledger) that
+  // exit_code_for gives InvalidArgument. Everything but `status` is already destroyed.
+  std::cout.flush();
+  std::cerr << "passbook check-proof: " << status.message() << "\n";
+  std::exit(kExitUsage);
+}
+
+}  // namespace
+
+std::vector<Command> audit_commands() {
+  return {
+      {"export",
+       "[--data DIR] [--from SEQ] [--to SEQ]",
+       "write entries and signed checkpoints as JSON lines, for independent checking",
+       {data_option(),
+        {"from", true, "the first entry to export (default: 0)"},
+        {"to", true, "the last entry to export (default: the newest)"}},
+       0,
+       run_export},
+      {"prove",
+       "[--data DIR] (--seq SEQ [--size SIZE] | --from SIZE [--to SIZE])",
+       "write an inclusion or consistency proof with its signed checkpoint(s) as JSON",
+       {data_option(),
+        {"seq", true, "prove that this entry is in the ledger"},
+        {"size", true, "... in the tree of this size (default: the latest; it needs a checkpoint)"},
+        {"from", true, "prove that the tree of this size ..."},
+        {"to", true, "... is contained in the tree of this size (default: the latest)"}},
+       0,
+       run_prove},
+      {"check-proof",
+       "FILE --key VKEY",
+       "check a proof offline: exit 0 it holds, 4 it does not, 2 malformed (FILE - is stdin)",
+       {{"key", true, "the ledger's verifier key (passbook info prints it), or a file holding it"}},
+       1,
+       run_check_proof},
+  };
+}
+
+}  // namespace passbook::cli
