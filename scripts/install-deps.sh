@@ -7,12 +7,12 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   librocksdb-dev rocksdb-tools
   libboost1.81-dev libboost-test1.81-dev
-  libcereal-dev libssl-dev
+  libcereal-dev libssl-dev libsodium-dev
   clang clang-tidy clang-format libclang-rt-14-dev
   python3 openssl
 )
 if [[ "${PASSBOOK_WITH_BENCH:-0}" == 1 ]]; then
-  packages+=(libbenchmark-dev postgresql libsodium-dev)
+  packages+=(libbenchmark-dev postgresql)
 fi
 
 missing=()
