@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 #include <mutex>
 #include <shared_mutex>
 #include <unordered_map>
@@ -68,6 +69,9 @@ struct Ledger::Impl {
   uint64_t postings_since_snapshot = 0;
   Status broken;  // not ok: a write failed; refuse writes until reopened
   bool closed = false;
+  bool closing = false;
+  // The snapshot being written in the background, if any (at most one).
+  std::future<Status> snapshot_in_flight;
 
   // ---- opening ---------------------------------------------------------------------------
 
@@ -193,7 +197,7 @@ struct Ledger::Impl {
   std::vector<Outcome> commit(std::vector<Prepared> group) {
     std::vector<Outcome> outcomes(group.size());
     std::unique_lock lock(mutex);
-    if (closed) {
+    if (closed || closing) {
       for (auto& o : outcomes) o.status = unavailable("the ledger is closed");
       return outcomes;
     }
@@ -299,9 +303,7 @@ struct Ledger::Impl {
     group_txn.commit();
     for (size_t i : committed) outcomes[i].receipt.checkpoint_size = head.size;
     postings_since_snapshot += state.index.size() - index_before;
-    if (postings_since_snapshot >= options.snapshot_every_postings) {
-      if (Status s = write_snapshot(); !s.is_ok()) broken = s;
-    }
+    if (postings_since_snapshot >= options.snapshot_every_postings) start_snapshot();
     return outcomes;
   }
 
@@ -349,9 +351,63 @@ struct Ledger::Impl {
     return outcome;
   }
 
+  // Starts a snapshot of the state as it is now, written in the background so that commits go
+  // on: the changed rows are encoded here (they must be this moment's values), the postings are
+  // frozen and written by the task. Called with the lock held; skipped while one is in flight.
+  void start_snapshot() {
+    if (snapshot_in_flight.valid()) {
+      if (snapshot_in_flight.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+      if (Status s = snapshot_in_flight.get(); !s.is_ok()) broken = s;
+    }
+    auto rows = std::make_shared<std::vector<std::pair<std::string, std::optional<std::string>>>>();
+    for (TableBase* table : state.tables()) {
+      table->drain_dirty([&](const std::string& key, const std::optional<std::string>& value) {
+        rows->emplace_back(key, value);
+      });
+    }
+    std::shared_ptr<const IndexTail::Rows> postings = state.index.freeze();
+    const uint64_t through = state.next_seq;
+    postings_since_snapshot = 0;
+    snapshot_in_flight = std::async(std::launch::async, [this, rows, postings, through] {
+      Storage::Batch batch(*storage);
+      for (const auto& [key, value] : *rows) {
+        if (value) {
+          batch.put(Column::kState, key, *value);
+        } else {
+          batch.erase(Column::kState, key);
+        }
+      }
+      IndexTail::write_rows(*postings, [&](const std::string& key, const std::optional<std::string>& value) {
+        batch.put(Column::kIndex, key, *value);
+      });
+      batch.put(Column::kMeta, kStateThroughKey, u64_key(through));
+      Status s = storage->write(batch, /*sync=*/false);
+      std::unique_lock lock(mutex);
+      state.index.release_frozen();
+      if (!s.is_ok()) {
+        return unavailable("the ledger could not write a state snapshot (" + s.message() +
+                           ") and stopped accepting writes; reopen it to recover");
+      }
+      return Status::ok();
+    });
+  }
+
+  // Takes the background snapshot out (under the lock) and waits for it without the lock, which
+  // the task itself needs to finish.
+  Status finish_snapshot() {
+    std::future<Status> pending;
+    {
+      std::unique_lock lock(mutex);
+      pending = std::move(snapshot_in_flight);
+    }
+    return pending.valid() ? pending.get() : Status::ok();
+  }
+
   // Writes the rows changed since the last snapshot and the index postings, and records how far
-  // the stored state reaches. Not synced: a lost snapshot only means a longer replay.
+  // the stored state reaches, before returning. Not synced: a lost snapshot only means a longer
+  // replay. No background snapshot may be in flight.
   Status write_snapshot() {
+    assert(!snapshot_in_flight.valid());
     Storage::Batch batch(*storage);
     for (TableBase* table : state.tables()) {
       table->drain_dirty([&](const std::string& key, const std::optional<std::string>& value) {
@@ -376,8 +432,15 @@ struct Ledger::Impl {
   }
 
   Status close() {
+    {
+      std::unique_lock lock(mutex);
+      if (closed) return Status::ok();
+      closing = true;  // commit() refuses from here on, so no new snapshot can start
+    }
+    Status background = finish_snapshot();
     std::unique_lock lock(mutex);
     if (closed) return Status::ok();
+    if (!background.is_ok() && broken.is_ok()) broken = background;
     Status s = Status::ok();
     if (!options.read_only && broken.is_ok()) s = write_snapshot();
     closed = true;
@@ -413,6 +476,7 @@ Result<std::unique_ptr<Ledger>> Ledger::create(const Options& options,
   if (ec) return unavailable("cannot create " + options.data_dir.string() + ": " + ec.message());
   PASSBOOK_ASSIGN_OR_RETURN(impl->storage, Storage::open(db_dir, Storage::Mode::kCreate));
   Outcome outcome = std::move(impl->commit({prepare(std::move(genesis))}).front());
+  if (outcome.status.is_ok()) outcome.status = impl->finish_snapshot();
   if (outcome.status.is_ok()) {
     // The first snapshot makes the genesis state part of the stored state at once.
     std::unique_lock lock(impl->mutex);

@@ -16,42 +16,68 @@ void Txn::merge_into(Txn& parent) {
 }
 
 void IndexTail::add(Txn& txn, std::string key, int64_t delta) {
-  auto [it, inserted] = rows_.try_emplace(std::move(key), delta);
-  if (inserted) {
-    txn.on_undo([this, k = it->first] { rows_.erase(k); });
-  } else {
-    // Two movements of one account in one operation (none today) would merge here.
-    const int64_t old = it->second;
-    it->second += delta;
-    txn.on_undo([this, k = it->first, old] { rows_[k] = old; });
-  }
+  rows_.emplace_back(std::move(key), delta);
+  // Undo runs newest first, so the row to take back is always the last one.
+  txn.on_undo([this] { rows_.pop_back(); });
 }
 
 std::optional<int64_t> IndexTail::find(std::string_view key) const {
-  auto it = rows_.find(key);
-  if (it == rows_.end()) return std::nullopt;
-  return it->second;
+  std::optional<int64_t> sum;
+  auto scan = [&](const Rows& rows) {
+    for (const auto& [k, delta] : rows) {
+      if (k == key) sum = sum.value_or(0) + delta;
+    }
+  };
+  if (frozen_) scan(*frozen_);
+  scan(rows_);
+  return sum;
 }
 
 std::vector<Posting> IndexTail::account(std::string_view account_key) const {
   std::string prefix(account_key);
   prefix.push_back('\0');
   std::vector<Posting> out;
-  for (auto it = rows_.lower_bound(prefix);
-       it != rows_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it) {
-    if (it->first.size() != prefix.size() + 12) continue;
-    out.push_back(decode_index_key(it->first, it->second));
-  }
+  auto scan = [&](const Rows& rows) {
+    for (const auto& [key, delta] : rows) {
+      if (key.size() != prefix.size() + 12 || key.compare(0, prefix.size(), prefix) != 0) continue;
+      Posting posting = decode_index_key(key, delta);
+      if (!out.empty() && out.back().seq == posting.seq && out.back().op == posting.op) {
+        out.back().delta += delta;  // the same operation posting twice to one account
+      } else {
+        out.push_back(posting);
+      }
+    }
+  };
+  if (frozen_) scan(*frozen_);
+  scan(rows_);
   return out;
 }
 
-void IndexTail::drain(const RowSink& sink) {
-  for (const auto& [key, delta] : rows_) {
+std::shared_ptr<const IndexTail::Rows> IndexTail::freeze() {
+  assert(!frozen_ && "one snapshot at a time");
+  frozen_ = std::make_shared<const Rows>(std::move(rows_));
+  rows_ = Rows();
+  return frozen_;
+}
+
+void IndexTail::write_rows(const Rows& rows, const RowSink& sink) {
+  std::unordered_map<std::string_view, int64_t> summed;
+  summed.reserve(rows.size());
+  for (const auto& [key, delta] : rows) summed[key] += delta;
+  for (const auto& [key, delta] : summed) {
     std::string value;
     put_u64_be(value, static_cast<uint64_t>(delta));
-    sink(key, value);
+    sink(std::string(key), value);
   }
+}
+
+void IndexTail::drain(const RowSink& sink) {
+  Rows all;
+  if (frozen_) all = *frozen_;
+  all.insert(all.end(), std::make_move_iterator(rows_.begin()), std::make_move_iterator(rows_.end()));
+  write_rows(all, sink);
   rows_.clear();
+  frozen_.reset();
 }
 
 std::string account_key(AccountKind kind, std::string_view id) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -138,23 +139,33 @@ struct Posting {
   int64_t delta = 0;
 };
 
-// Postings not yet written to the `index` column family, by index key. Sorted, so that one
-// account's postings are one range.
+// Postings not yet written to the `index` column family, in the order they were made (so one
+// envelope's postings can be taken back by truncation). A snapshot freezes the current rows and
+// writes them in the background; frozen rows stay visible to queries until that write is done.
+// One operation may post to the same account more than once (a reversal of several operations):
+// such rows share a key and are summed wherever they are read or written.
 class IndexTail {
  public:
+  using Row = std::pair<std::string, int64_t>;
+  using Rows = std::vector<Row>;
+
   void add(Txn& txn, std::string key, int64_t delta);
   [[nodiscard]] std::optional<int64_t> find(std::string_view key) const;
-  // Postings of one account key, in order.
+  // Postings of one account key, oldest first.
   [[nodiscard]] std::vector<Posting> account(std::string_view account_key) const;
+  // Hands the rows made so far to a snapshot; they stay readable until release_frozen().
+  std::shared_ptr<const Rows> freeze();
+  void release_frozen() { frozen_.reset(); }
+  // Every row not yet written (frozen and current), summed by key; then forgets them.
   void drain(const RowSink& sink);
+  // Rows made since the last freeze or drain.
   [[nodiscard]] size_t size() const { return rows_.size(); }
-  template <class Fn>
-  void for_each(Fn&& fn) const {
-    for (const auto& [key, delta] : rows_) fn(key, delta);
-  }
+  // Writes rows summed by key.
+  static void write_rows(const Rows& rows, const RowSink& sink);
 
  private:
-  std::map<std::string, int64_t, std::less<>> rows_;
+  Rows rows_;
+  std::shared_ptr<const Rows> frozen_;
 };
 
 // Keys. Ids never contain control characters, so 0x00 separates parts unambiguously.
