@@ -186,7 +186,8 @@ BOOST_AUTO_TEST_CASE(genuine_inclusion_proofs_hold) {
         BOOST_TEST(*json::to_u64(*p.find("size"), "size") == size);
         BOOST_TEST(text_of(p, "leaf_hash").size() == 64u);
         BOOST_TEST((p.find("path")->kind == json::Value::Kind::kArray));
-        BOOST_TEST(contains(text_of(p, "checkpoint"), "\n" + std::to_string(size) + "\n"));
+        const std::string size_line = std::string("\n").append(std::to_string(size)).append("\n");
+        BOOST_TEST(contains(text_of(p, "checkpoint"), size_line));
         const auto result = check(text);
         expect(result, kHolds, "genuine proof");
         BOOST_TEST(contains(
