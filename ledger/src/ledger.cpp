@@ -67,6 +67,9 @@ struct Ledger::Impl {
   proof::MerkleFrontier frontier;
   Head head;
   uint64_t postings_since_snapshot = 0;
+  // Entries whose postings are all in the index column family: queries read the column only
+  // below it, so that postings written by a background snapshot are never counted twice.
+  uint64_t stored_through = 0;
   Status broken;  // not ok: a write failed; refuse writes until reopened
   bool closed = false;
   bool closing = false;
@@ -120,6 +123,7 @@ struct Ledger::Impl {
       }));
       PASSBOOK_RETURN_IF_ERROR(load_status);
       state.next_seq = through;
+      stored_through = through;
       if (const LedgerRecord* ledger = state.ledger_record()) {
         PASSBOOK_ASSIGN_OR_RETURN(StoredEntry last_applied, read_entry(*storage, through - 1));
         state.current_day = local_day_of(last_applied.entry.commit_ms, *ledger);
@@ -384,6 +388,7 @@ struct Ledger::Impl {
       Status s = storage->write(batch, /*sync=*/false);
       std::unique_lock lock(mutex);
       state.index.release_frozen();
+      if (s.is_ok()) stored_through = through;
       if (!s.is_ok()) {
         return unavailable("the ledger could not write a state snapshot (" + s.message() +
                            ") and stopped accepting writes; reopen it to recover");
@@ -424,6 +429,7 @@ struct Ledger::Impl {
     batch.put(Column::kMeta, kStateThroughKey, u64_key(state.next_seq));
     postings_since_snapshot = 0;
     Status s = storage->write(batch, /*sync=*/false);
+    if (s.is_ok()) stored_through = state.next_seq;
     if (!s.is_ok()) {
       return unavailable("the ledger could not write a state snapshot (" + s.message() +
                          ") and stopped accepting writes; reopen it to recover");
@@ -593,7 +599,8 @@ Result<std::vector<HistoryLine>> Ledger::history(AccountKind kind, const std::st
   PASSBOOK_RETURN_IF_ERROR(impl_->storage->scan(
       Column::kIndex, prefix, prefix, [&](std::string_view k, std::string_view v) {
         if (k.size() == prefix.size() + 12 && v.size() == 8) {
-          postings.push_back(decode_index_key(k, static_cast<int64_t>(get_u64_be(v))));
+          Posting posting = decode_index_key(k, static_cast<int64_t>(get_u64_be(v)));
+          if (posting.seq < impl_->stored_through) postings.push_back(posting);
         }
         return true;
       }));

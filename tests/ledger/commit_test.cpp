@@ -160,6 +160,19 @@ BOOST_AUTO_TEST_CASE(state_snapshots_and_replay_agree) {
   require_verifies(t.dir.path());
 }
 
+BOOST_AUTO_TEST_CASE(history_adds_up_to_the_balance_while_snapshots_are_written) {
+  // Snapshots every few postings are written in the background; the passbook must never count a
+  // posting twice (once from the column, once from memory) nor miss one.
+  TestStreet t(4);
+  for (uint32_t day = 0; day < 40; ++day) {
+    t.ok(t.secretary, {Credit{TestStreet::service("v1", 30, ago(day % 50))}});
+    auto history = t.ledger->history(AccountKind::kVolunteer, "v1");
+    BOOST_REQUIRE(history.is_ok());
+    BOOST_REQUIRE(history->size() == day + 1);
+    BOOST_TEST(history->back().balance_after == t.balance("v1"));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(a_copy_taken_while_running_recovers_every_acknowledged_entry) {
   // The files on disk while the ledger runs are what a crash leaves behind: entries are synced,
   // the state snapshot is older. Opening the copy must replay the difference.
