@@ -170,8 +170,13 @@ struct AsyncClient::Impl {
         co_await wake->async_wait(asio::as_tuple(asio::use_awaitable));
         continue;
       }
+      // Requests queued together go out in one write.
       std::string frame = std::move(outbox.front());
       outbox.pop_front();
+      while (!outbox.empty() && frame.size() + outbox.front().size() <= 256 * 1024) {
+        frame += outbox.front();
+        outbox.pop_front();
+      }
       auto [ec, n] = co_await with_stream([&](auto& s) {
         return asio::async_write(s, asio::buffer(frame), asio::as_tuple(asio::use_awaitable));
       });
