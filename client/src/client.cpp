@@ -51,6 +51,17 @@ struct AsyncClient::Impl {
     std::optional<Result<std::pair<uint8_t, std::string>>> reply;
   };
   std::map<uint32_t, std::shared_ptr<Pending>> pending;
+  // Requests waiting for a place under the server's in-flight limit, oldest first.
+  std::deque<std::shared_ptr<asio::steady_timer>> slot_waiters;
+
+  // A reply arrived (or a request gave up): let the oldest waiting request go.
+  size_t admitted = 0;  // places handed to waiting requests that have not yet taken them
+  void free_slot() {
+    if (slot_waiters.empty()) return;
+    ++admitted;
+    slot_waiters.front()->cancel();
+    slot_waiters.pop_front();
+  }
   std::deque<std::string> outbox;
   std::shared_ptr<asio::steady_timer> wake_writer;
 
@@ -73,6 +84,7 @@ struct AsyncClient::Impl {
     }
     pending.clear();
     outbox.clear();
+    while (!slot_waiters.empty()) free_slot();
     if (wake_writer) wake_writer->cancel();
   }
 
@@ -94,6 +106,14 @@ struct AsyncClient::Impl {
     auto [rec, endpoints] = co_await resolver.async_resolve(options.host, port,
                                                             asio::as_tuple(asio::use_awaitable));
     if (rec) co_return unavailable("cannot find the server " + options.host + ": " + rec.message());
+    if (!options.tls) {
+      for (const auto& endpoint : endpoints) {
+        if (!endpoint.endpoint().address().is_loopback()) {
+          co_return invalid_argument("plain TCP is only used to a server on this machine (loopback); to reach " +
+                                     options.host + " use TLS (--tls-ca)");
+        }
+      }
+    }
     asio::ip::tcp::socket socket(executor);
     asio::steady_timer deadline(executor);
     deadline.expires_after(options.timeout);
@@ -219,12 +239,23 @@ struct AsyncClient::Impl {
       it->second->reply = std::make_pair(parsed->type, std::move(body));
       it->second->timer.cancel();
       pending.erase(it);
+      free_slot();
     }
   }
 
   // One request, one reply (or an error Status), within the timeout.
   asio::awaitable<Result<std::string>> request(MessageType type, std::string body) {
     if (!connected) co_return unavailable("not connected to " + where());
+    // Keep to the limit the server announced in Hello: wait (in order) for a free place rather
+    // than be told to try again.
+    const size_t limit = hello.max_in_flight == 0 ? SIZE_MAX : hello.max_in_flight;
+    if (pending.size() + admitted >= limit || !slot_waiters.empty()) {
+      auto slot = std::make_shared<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
+      slot_waiters.push_back(slot);
+      co_await slot->async_wait(asio::as_tuple(asio::use_awaitable));
+      --admitted;  // free_slot() kept this place for us
+      if (!connected) co_return unavailable("the connection to " + where() + " was lost");
+    }
     const uint32_t id = next_id++;
     auto waiting = std::make_shared<Pending>(executor);
     pending.emplace(id, waiting);
@@ -234,6 +265,7 @@ struct AsyncClient::Impl {
     co_await waiting->timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (!waiting->reply) {
       pending.erase(id);
+      free_slot();
       disconnect(unavailable("the server " + where() + " did not answer in time"));
       co_return unavailable("the server " + where() + " did not answer in time");
     }
@@ -279,9 +311,12 @@ struct AsyncClient::Impl {
     co_return co_await open_connection();
   }
 
-  // Checks a receipt's proof bundle: the entry holds our envelope, its hash is the receipt's,
-  // it is included in the signed checkpoint, and that checkpoint extends what we trusted.
-  Status check_receipt(const schemas::SignedEnvelope& sent, const schemas::SubmitReply& reply) {
+  // Checks a receipt's proof bundle: the entry holds our envelope, its hash and time are the
+  // receipt's, the checkpoint is signed and of the size the receipt names, the entry is included
+  // in it, and it extends the head we asked with (`base`; replies to pipelined submits may have
+  // moved the trusted head since, and those checkpoints are linked to it at the next refresh).
+  Status check_receipt(const schemas::SignedEnvelope& sent, const schemas::SubmitReply& reply,
+                       const TrustedHead& base) {
     if (!reply.proof) return data_loss("the server sent a receipt without the proof that was asked for");
     const schemas::ReceiptProof& bundle = *reply.proof;
     auto entry = schemas::decode<schemas::Entry>(bundle.entry, "the receipt's entry");
@@ -289,10 +324,13 @@ struct AsyncClient::Impl {
     if (entry->signed_envelope.envelope != sent.envelope || entry->seq != reply.receipt.seq) {
       return data_loss("the server's receipt is for an entry that does not hold this envelope");
     }
+    if (entry->commit_ms != reply.receipt.commit_ms) {
+      return data_loss("the receipt's time is not the time in its entry");
+    }
     if (proof::leaf_hash(bundle.entry) != reply.receipt.entry_hash) {
       return data_loss("the receipt's entry hash does not match the entry");
     }
-    PASSBOOK_ASSIGN_OR_RETURN(proof::Checkpoint checkpoint, trust->accept(bundle.checkpoint, bundle.consistency));
+    PASSBOOK_ASSIGN_OR_RETURN(proof::Checkpoint checkpoint, trust->verify_note(bundle.checkpoint));
     if (checkpoint.size != reply.receipt.checkpoint_size) {
       return data_loss("the receipt names checkpoint " + std::to_string(reply.receipt.checkpoint_size) +
                        " but came with checkpoint " + std::to_string(checkpoint.size));
@@ -302,6 +340,14 @@ struct AsyncClient::Impl {
     if (!included.is_ok()) {
       return data_loss("the entry is not provably in the signed checkpoint: " + included.message());
     }
+    const TrustedHead& now = trust->head();
+    if (now.size == base.size && now.root == base.root) {
+      PASSBOOK_ASSIGN_OR_RETURN(proof::Checkpoint accepted, trust->accept(bundle.checkpoint, bundle.consistency));
+      (void)accepted;
+      return Status::ok();
+    }
+    PASSBOOK_RETURN_IF_ERROR(trust->check_consistent(checkpoint, bundle.consistency, base, bundle.checkpoint));
+    trust->remember(checkpoint);
     return Status::ok();
   }
 
@@ -319,7 +365,8 @@ struct AsyncClient::Impl {
         if (ready.code() == Status::Code::kUnavailable) continue;
         co_return ready;
       }
-      schemas::Submit request{envelope, options.check_receipts, trust->head().size};
+      const TrustedHead base = trust->head();
+      schemas::Submit request{envelope, options.check_receipts, base.size};
       auto reply = co_await call<schemas::SubmitReply>(MessageType::kSubmit, request);
       if (!reply.is_ok()) {
         last = reply.status();
@@ -329,7 +376,7 @@ struct AsyncClient::Impl {
       }
       SubmitResult result{reply->receipt, reply->duplicate, false, attempt};
       if (options.check_receipts) {
-        PASSBOOK_CO_RETURN_IF_ERROR(check_receipt(envelope, *reply));
+        PASSBOOK_CO_RETURN_IF_ERROR(check_receipt(envelope, *reply, base));
         result.proven = true;
       }
       co_return result;
@@ -359,9 +406,22 @@ struct AsyncClient::Impl {
     co_return std::move(reply->note);
   }
 
+  // Proves the latest checkpoint consistent with the trusted head, then every receipt's
+  // checkpoint that was only proven against an older head consistent with the latest.
   asio::awaitable<Result<TrustedHead>> refresh() {
     auto latest = co_await checkpoint(0);
     if (!latest.is_ok()) co_return latest.status();
+    const TrustedHead head = trust->head();
+    for (const proof::Checkpoint& earlier : trust->take_unlinked()) {
+      std::vector<Hash32> consistency;
+      if (earlier.size < head.size) {
+        schemas::GetConsistencyProof between{earlier.size, head.size};
+        auto proof = co_await call<schemas::ProofReply>(MessageType::kGetConsistencyProof, between);
+        if (!proof.is_ok()) co_return proof.status();
+        consistency = std::move(proof->hashes);
+      }
+      PASSBOOK_CO_RETURN_IF_ERROR(trust->check_consistent(earlier, consistency, head, head.note));
+    }
     co_return trust->head();
   }
 };
@@ -546,6 +606,13 @@ std::vector<Result<SubmitResult>> Client::submit_all(std::vector<schemas::Signed
     if (remaining > 0) co_await done.async_wait(asio::as_tuple(asio::use_awaitable));
     std::vector<Result<SubmitResult>> out;
     for (auto& r : results) out.push_back(std::move(*r));
+    // Receipts checked against a head that others had moved are linked to the latest now.
+    auto linked = co_await async->refresh();
+    if (!linked.is_ok()) {
+      for (auto& r : out) {
+        if (r.is_ok()) r = linked.status();
+      }
+    }
     co_return out;
   };
   try {

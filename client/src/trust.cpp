@@ -77,33 +77,42 @@ Status Trust::pin(const std::string& server_verifier_key) {
   return Status::ok();
 }
 
-Result<proof::Checkpoint> Trust::accept(const std::string& note, std::span<const Hash32> consistency) {
+Result<proof::Checkpoint> Trust::verify_note(const std::string& note) const {
   if (verifier_key_.empty()) return internal_error("no ledger key is pinned");
   if (distrusted()) return data_loss("this ledger is distrusted: " + distrusted_);
   auto checkpoint = proof::verify_checkpoint(note, verifier_, verifier_.name);
   if (!checkpoint.is_ok()) {
     return data_loss("the server sent a checkpoint that does not verify: " + checkpoint.status().message());
   }
-  const uint64_t size = checkpoint->size;
-  if (head_.size == 0) {
-    // Nothing to be consistent with yet: every tree extends the empty one.
-  } else if (size == head_.size) {
-    if (checkpoint->root != head_.root) {
-      PASSBOOK_RETURN_IF_ERROR(caught("two different trees of size " + std::to_string(size) + " were signed", note));
+  return checkpoint;
+}
+
+Status Trust::check_consistent(const proof::Checkpoint& checkpoint, std::span<const Hash32> consistency,
+                               const TrustedHead& base, const std::string& note) {
+  const uint64_t size = checkpoint.size;
+  if (base.size == 0) return Status::ok();  // every tree extends the empty one
+  if (size == base.size) {
+    if (checkpoint.root != base.root) {
+      return caught("two different trees of size " + std::to_string(size) + " were signed", note);
     }
-  } else {
-    const bool newer = size > head_.size;
-    Status consistent = newer ? proof::verify_consistency(head_.size, size, consistency, head_.root, checkpoint->root)
-                              : proof::verify_consistency(size, head_.size, consistency, checkpoint->root, head_.root);
-    if (!consistent.is_ok()) {
-      PASSBOOK_RETURN_IF_ERROR(caught("the checkpoint of size " + std::to_string(size) +
-                                          " is not consistent with the one of size " + std::to_string(head_.size) +
-                                          " seen before (" + consistent.message() + ")",
-                                      note));
-    }
+    return Status::ok();
   }
-  if (size > head_.size) {
-    head_ = TrustedHead{checkpoint->origin, size, checkpoint->root, note};
+  const bool newer = size > base.size;
+  Status consistent = newer ? proof::verify_consistency(base.size, size, consistency, base.root, checkpoint.root)
+                            : proof::verify_consistency(size, base.size, consistency, checkpoint.root, base.root);
+  if (!consistent.is_ok()) {
+    return caught("the checkpoint of size " + std::to_string(size) + " is not consistent with the one of size " +
+                      std::to_string(base.size) + " seen before (" + consistent.message() + ")",
+                  note);
+  }
+  return Status::ok();
+}
+
+Result<proof::Checkpoint> Trust::accept(const std::string& note, std::span<const Hash32> consistency) {
+  PASSBOOK_ASSIGN_OR_RETURN(proof::Checkpoint checkpoint, verify_note(note));
+  PASSBOOK_RETURN_IF_ERROR(check_consistent(checkpoint, consistency, head_, note));
+  if (checkpoint.size > head_.size) {
+    head_ = TrustedHead{checkpoint.origin, checkpoint.size, checkpoint.root, note};
     PASSBOOK_RETURN_IF_ERROR(save());
   }
   return checkpoint;

@@ -8,6 +8,8 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "passbook/client/client.h"
 #include "passbook/proof/note.h"
@@ -30,6 +32,19 @@ class Trust {
   // the note is newer. A contradiction marks the ledger distrusted (DataLoss).
   Result<proof::Checkpoint> accept(const std::string& note, std::span<const Hash32> consistency);
 
+  // The parts of accept(), for receipts checked against the head they were asked with (which
+  // pipelined replies may have moved since):
+  // the note is signed by the pinned key for the pinned origin;
+  Result<proof::Checkpoint> verify_note(const std::string& note) const;
+  // the checkpoint and `base` are consistent (smaller a prefix of larger); a contradiction
+  // marks the ledger distrusted.
+  Status check_consistent(const proof::Checkpoint& checkpoint, std::span<const Hash32> consistency,
+                          const TrustedHead& base, const std::string& note);
+  // A checkpoint proven consistent with an older head but not yet with the current one: the
+  // next refresh links it to the latest or catches the server.
+  void remember(const proof::Checkpoint& checkpoint) { unlinked_.push_back(checkpoint); }
+  std::vector<proof::Checkpoint> take_unlinked() { return std::exchange(unlinked_, {}); }
+
  private:
   Status save() const;
   Status caught(const std::string& what, const std::string& note);
@@ -39,6 +54,7 @@ class Trust {
   proof::NoteVerifier verifier_;
   TrustedHead head_;
   std::string distrusted_;
+  std::vector<proof::Checkpoint> unlinked_;
 };
 
 }  // namespace passbook::client

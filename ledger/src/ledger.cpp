@@ -222,7 +222,8 @@ struct Ledger::Impl {
     const Head head_before = head;
     std::unordered_map<std::string, uint64_t> group_nonces;
     std::unordered_map<uint64_t, schemas::Entry> group_entries;
-    std::vector<size_t> committed;  // indexes into outcomes of the new entries
+    std::vector<size_t> committed;        // indexes into outcomes of the new entries
+    std::vector<size_t> resent_in_group;  // resends of entries new in this group
     std::vector<proof::StoredNode> nodes;
     const size_t index_before = state.index.size();
 
@@ -239,6 +240,12 @@ struct Ledger::Impl {
         continue;
       } else if (seen->has_value()) {
         outcome = resend(prepared, **seen, group_entries);
+        if (outcome.status.is_ok()) {
+          // Its receipt names a checkpoint that exists: the latest one before this group, or, when
+          // it resends an entry of this very group, the group's own (filled in once written).
+          outcome.receipt.checkpoint_size = head_before.size;
+          if (**seen >= head_before.size) resent_in_group.push_back(i);
+        }
         continue;
       }
       const uint64_t seq = head.size;
@@ -302,10 +309,16 @@ struct Ledger::Impl {
         outcomes[i].status = broken;
         outcomes[i].receipt = {};
       }
+      for (size_t i : resent_in_group) {
+        outcomes[i].status = broken;
+        outcomes[i].receipt = {};
+        outcomes[i].duplicate = false;
+      }
       return outcomes;
     }
     group_txn.commit();
     for (size_t i : committed) outcomes[i].receipt.checkpoint_size = head.size;
+    for (size_t i : resent_in_group) outcomes[i].receipt.checkpoint_size = head.size;
     postings_since_snapshot += state.index.size() - index_before;
     if (postings_since_snapshot >= options.snapshot_every_postings) start_snapshot();
     return outcomes;
@@ -348,10 +361,7 @@ struct Ledger::Impl {
       return outcome;
     }
     outcome.duplicate = true;
-    // checkpoint_size: the group's new checkpoint, or the latest one when this group adds none;
-    // both cover seq. commit() fills in the group's size only for new entries, so use the head.
-    outcome.receipt = schemas::Receipt{seq, proof::leaf_hash(bytes), original.commit_ms,
-                                       std::max(head.size, seq + 1)};
+    outcome.receipt = schemas::Receipt{seq, proof::leaf_hash(bytes), original.commit_ms, 0};  // commit() names the checkpoint
     return outcome;
   }
 
@@ -434,6 +444,34 @@ struct Ledger::Impl {
       return unavailable("the ledger could not write a state snapshot (" + s.message() +
                          ") and stopped accepting writes; reopen it to recover");
     }
+    return Status::ok();
+  }
+
+  Status recover() {
+    Status background = finish_snapshot();
+    std::unique_lock lock(mutex);
+    if (closed || closing) return unavailable("the ledger is closed");
+    if (broken.is_ok() && background.is_ok()) return Status::ok();
+    // Whatever is on disk is the truth: drop the database handle and everything in memory, then
+    // load it again exactly as a restart would.
+    storage.reset();
+    state.clear();
+    head = Head{};
+    frontier = proof::MerkleFrontier();
+    postings_since_snapshot = 0;
+    stored_through = 0;
+    auto reopened = Storage::open(options.data_dir / "db", Storage::Mode::kOpenExisting);
+    if (!reopened.is_ok()) {
+      broken = reopened.status();
+      return broken;
+    }
+    storage = std::move(reopened).value();
+    Status loaded = load();
+    if (!loaded.is_ok()) {
+      broken = loaded;
+      return loaded;
+    }
+    broken = Status::ok();
     return Status::ok();
   }
 
@@ -550,6 +588,11 @@ Outcome Ledger::submit(schemas::SignedEnvelope signed_envelope) {
 }
 
 Status Ledger::close() { return impl_->close(); }
+Status Ledger::recover() { return impl_->recover(); }
+bool Ledger::needs_recovery() const {
+  std::shared_lock lock(impl_->mutex);
+  return !impl_->broken.is_ok();
+}
 
 LedgerInfo Ledger::info() const {
   std::shared_lock lock(impl_->mutex);

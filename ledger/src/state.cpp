@@ -145,6 +145,13 @@ std::vector<const TableBase*> LedgerState::tables() const {
           &reservations, &reversed};
 }
 
+void LedgerState::clear() {
+  for (TableBase* table : tables()) table->clear();
+  index.clear();
+  next_seq = 0;
+  current_day = 0;
+}
+
 Status LedgerState::load_row(std::string_view key, std::string_view value) {
   if (key.empty()) return data_loss("the stored state has an empty key");
   for (TableBase* table : tables()) {

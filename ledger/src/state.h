@@ -61,6 +61,8 @@ class TableBase {
   virtual void encode_all(const RowSink& sink) const = 0;
   // Loads one stored row (key without the prefix).
   virtual Status load(std::string_view key, std::string_view value) = 0;
+  // Forgets every row (before a reload from storage).
+  virtual void clear() = 0;
 
  private:
   char prefix_;
@@ -120,6 +122,11 @@ class Table final : public TableBase {
     }
   }
 
+  void clear() override {
+    rows_.clear();
+    dirty_.clear();
+  }
+
   Status load(std::string_view key, std::string_view value) override {
     auto record = schemas::decode<Record>(value, "stored state row");
     if (!record.is_ok()) return data_loss(record.status().message());
@@ -160,6 +167,10 @@ class IndexTail {
   void drain(const RowSink& sink);
   // Rows made since the last freeze or drain.
   [[nodiscard]] size_t size() const { return rows_.size(); }
+  void clear() {
+    rows_.clear();
+    frozen_.reset();
+  }
   // Writes rows summed by key.
   static void write_rows(const Rows& rows, const RowSink& sink);
 
@@ -209,6 +220,8 @@ struct LedgerState {
   [[nodiscard]] const LedgerRecord* ledger_record() const { return ledger.find(""); }
   [[nodiscard]] std::vector<TableBase*> tables();
   [[nodiscard]] std::vector<const TableBase*> tables() const;
+  // Forgets everything (before a reload from storage).
+  void clear();
   // Loads one row of the `state` column family (full key, prefix first).
   Status load_row(std::string_view key, std::string_view value);
   // Every row of the state in key order, as a snapshot would store it (for verify).

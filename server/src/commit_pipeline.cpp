@@ -14,7 +14,7 @@ CommitPipeline::CommitPipeline(ledger::Ledger& ledger, boost::asio::thread_pool&
 
 CommitPipeline::~CommitPipeline() { stop(); }
 
-void CommitPipeline::submit(schemas::SignedEnvelope envelope, Done done) {
+void CommitPipeline::submit(schemas::SignedEnvelope envelope, const PublicKey& session_key, Done done) {
   uint64_t ticket = 0;
   {
     std::lock_guard lock(mutex_);
@@ -34,9 +34,15 @@ void CommitPipeline::submit(schemas::SignedEnvelope envelope, Done done) {
     ticket = next_ticket_++;
     ++queued_;
   }
-  boost::asio::post(workers_, [this, ticket, envelope = std::move(envelope),
+  boost::asio::post(workers_, [this, ticket, session_key, envelope = std::move(envelope),
                                done = std::move(done)]() mutable {
     ledger::Prepared prepared = ledger::Ledger::prepare(std::move(envelope));
+    if (prepared.status.is_ok()) {
+      auto actor = ledger_.actor(session_key);
+      if (!actor.is_ok() || actor->revoked_seq) {
+        prepared.status = unauthenticated("the key of this session has been revoked; it can submit nothing more");
+      }
+    }
     std::lock_guard lock(mutex_);
     ready_.emplace(ticket, Item{std::move(prepared), std::move(done)});
     ready_cv_.notify_one();
@@ -78,6 +84,15 @@ void CommitPipeline::writer_loop() {
       ++next_to_commit_;
     }
     lock.unlock();
+    if (ledger_.needs_recovery() &&
+        std::chrono::steady_clock::now() - last_recovery_ >= std::chrono::seconds(1)) {
+      last_recovery_ = std::chrono::steady_clock::now();
+      // A write failed before (a full disk, an I/O error): reload what is durable and go on if
+      // the disk works again; if not, this group is refused like the one that failed.
+      if (Status s = ledger_.recover(); s.is_ok()) {
+        log(LogLevel::kInfo, "the ledger was reopened after a failed write; accepting writes again");
+      }
+    }
     std::vector<ledger::Outcome> outcomes = ledger_.commit(std::move(group));
     bool logged = false;
     for (size_t i = 0; i < outcomes.size(); ++i) {

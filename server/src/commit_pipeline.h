@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/asio/thread_pool.hpp>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -28,7 +29,9 @@ class CommitPipeline {
   CommitPipeline(const CommitPipeline&) = delete;
   CommitPipeline& operator=(const CommitPipeline&) = delete;
 
-  void submit(schemas::SignedEnvelope envelope, Done done);
+  // `session_key` is the key that opened the connection: a key revoked since is refused before
+  // its envelope goes further.
+  void submit(schemas::SignedEnvelope envelope, const PublicKey& session_key, Done done);
   // Finishes the group being written, answers it, refuses everything still queued (Unavailable)
   // and joins the writer. Idempotent.
   void stop();
@@ -59,6 +62,7 @@ class CommitPipeline {
   size_t queued_ = 0;  // tickets handed out and not yet answered
   bool stopping_ = false;
   Stats stats_;
+  std::chrono::steady_clock::time_point last_recovery_{};  // writer thread only
   std::thread writer_;
 };
 

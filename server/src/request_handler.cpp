@@ -132,12 +132,21 @@ Result<std::string> handle_request(ledger::Ledger& ledger, const Principal& prin
     }
     case MessageType::kListRules: {
       PASSBOOK_ASSIGN_OR_RETURN(ListRequest request, body_of<ListRequest>(body));
-      return page(ledger.rules(), request);
+      std::vector<RuleView> rules = ledger.rules();
+      // A branch filter keeps that branch's own rules and the street-wide ones it inherits.
+      if (!request.filter.empty()) {
+        std::erase_if(rules, [&](const RuleView& r) { return !r.branch.empty() && r.branch != request.filter; });
+      }
+      return page(rules, request);
     }
     case MessageType::kListActors: {
       if (!sees_everything(principal)) return denied("the list of keys (auditors and admin only)");
       PASSBOOK_ASSIGN_OR_RETURN(ListRequest request, body_of<ListRequest>(body));
-      return page(ledger.actors(), request);
+      std::vector<ActorView> actors = ledger.actors();
+      if (!request.filter.empty()) {
+        std::erase_if(actors, [&](const ActorView& a) { return a.scope != request.filter; });
+      }
+      return page(actors, request);
     }
     case MessageType::kListAccounts: {
       PASSBOOK_ASSIGN_OR_RETURN(ListRequest request, body_of<ListRequest>(body));
@@ -170,7 +179,9 @@ Result<ReceiptProof> receipt_proof(ledger::Ledger& ledger, const Receipt& receip
   proof.entry = std::move(stored.bytes);
   PASSBOOK_ASSIGN_OR_RETURN(proof.checkpoint, ledger.checkpoint(size));
   PASSBOOK_ASSIGN_OR_RETURN(proof.inclusion, ledger.inclusion_proof(receipt.seq, size));
-  if (known_size != 0 && known_size != size) {
+  // A client that trusts a larger tree than the server now has gets no proof here: its own
+  // check then finds that the server has lost entries it had signed.
+  if (known_size != 0 && known_size != size && known_size <= ledger.info().size) {
     PASSBOOK_ASSIGN_OR_RETURN(proof.consistency, ledger.consistency_proof(std::min(known_size, size),
                                                                           std::max(known_size, size)));
   }

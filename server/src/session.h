@@ -232,10 +232,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     const bool want_proof = request->want_proof;
     const uint64_t known_size = request->known_size;
     auto self = this->shared_from_this();
-    context_.pipeline.submit(std::move(request->envelope), [self, id, want_proof, known_size](ledger::Outcome outcome) {
+    context_.pipeline.submit(std::move(request->envelope), principal_.key, [self, id, want_proof, known_size](ledger::Outcome outcome) {
       if (!outcome.status.is_ok()) {
         auto status = outcome.status;
-        asio::post(self->context_.io, [self, id, status] { self->finish_error(id, status); });
+        const uint32_t op_index = outcome.op_index;
+        asio::post(self->context_.io, [self, id, status, op_index] { self->finish_error(id, status, op_index); });
         return;
       }
       // The proof reads the Merkle tree: do it on the pool, never on the writer or the I/O thread.
@@ -279,9 +280,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
   }
 
-  void finish_error(uint32_t id, const Status& status) {
+  void finish_error(uint32_t id, const Status& status,
+                    uint32_t op_index = schemas::ErrorReply::kWholeEnvelope) {
     --in_flight_;
-    send_error(id, status);
+    send_error(id, status, op_index);
     after_reply();
   }
 
@@ -289,9 +291,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (draining_ && outbox_.empty() && in_flight_ == 0) close();
   }
 
-  void send_error(uint32_t id, const Status& status) {
+  void send_error(uint32_t id, const Status& status, uint32_t op_index = schemas::ErrorReply::kWholeEnvelope) {
     schemas::ErrorReply error;
     error.code = static_cast<uint16_t>(status.code());
+    error.op_index = op_index;
     error.message = schemas::printable_text(status.message(), limits::kMessageBytes);
     send(static_cast<uint8_t>(schemas::MessageType::kError), id, schemas::try_encode(error).value());
   }

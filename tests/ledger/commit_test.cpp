@@ -115,7 +115,24 @@ BOOST_AUTO_TEST_CASE(the_same_envelope_twice_in_one_group_is_recorded_once) {
   BOOST_TEST(outcomes[1].duplicate);
   BOOST_TEST(outcomes[1].receipt.seq == outcomes[0].receipt.seq);
   BOOST_TEST((outcomes[1].receipt.entry_hash == outcomes[0].receipt.entry_hash));
+  BOOST_TEST(outcomes[1].receipt.checkpoint_size == outcomes[0].receipt.checkpoint_size);
   BOOST_TEST(t.balance("v1") == 12);
+}
+
+BOOST_AUTO_TEST_CASE(every_receipt_of_a_group_names_a_checkpoint_that_exists) {
+  // A resend of an older entry in the middle of a group that adds new ones: its receipt must name
+  // a stored checkpoint covering it, not the tree size half-way through the group.
+  TestStreet t;
+  auto old_envelope = t.sign(t.secretary, {Credit{TestStreet::service("v1", 60)}});
+  BOOST_REQUIRE(t.ledger->submit(old_envelope).status.is_ok());
+  auto outcomes = t.ledger->commit(prepared({t.sign(t.secretary, {Credit{TestStreet::service("v2", 10)}}), old_envelope,
+                                             t.sign(t.secretary, {Credit{TestStreet::service("v2", 20)}})}));
+  for (const auto& outcome : outcomes) {
+    BOOST_REQUIRE(outcome.status.is_ok());
+    BOOST_TEST(outcome.receipt.seq < outcome.receipt.checkpoint_size);
+    BOOST_TEST(t.ledger->checkpoint(outcome.receipt.checkpoint_size).is_ok());
+  }
+  BOOST_TEST(outcomes[1].duplicate);
 }
 
 BOOST_AUTO_TEST_CASE(malformed_envelope_bytes_are_refused_before_the_writer) {

@@ -104,6 +104,12 @@ class Ledger {
   // prepare() + commit() of one envelope.
   Outcome submit(schemas::SignedEnvelope signed_envelope);
 
+  // After a failed write (commit() answers Unavailable): closes the database and opens it again,
+  // reloading what is durable, so that writes can resume once the cause (a full disk) is gone.
+  // Ok also when nothing had failed. Single writer thread only, like commit().
+  Status recover();
+  [[nodiscard]] bool needs_recovery() const;
+
   // Writes a final state snapshot and closes the database. Called by the destructor if needed.
   Status close();
   ~Ledger();

@@ -30,7 +30,7 @@ struct ServerOptions {
   size_t max_group_envelopes = 2048;      // envelopes in one commit group
   size_t max_queued_envelopes = 100'000;  // waiting for the writer, all connections together
   size_t max_outbox_bytes = 64 << 20;     // replies a client has not read yet, per connection
-  std::chrono::milliseconds handshake_timeout{10'000};  // Hello + Authenticate
+  std::chrono::milliseconds handshake_timeout{10'000};  // for each of Hello and Authenticate
   std::chrono::milliseconds idle_timeout{300'000};      // between frames, once authenticated
   std::chrono::milliseconds frame_timeout{10'000};      // to receive one frame's body
   std::chrono::milliseconds write_timeout{30'000};      // for the client to take one reply
