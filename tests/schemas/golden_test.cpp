@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "passbook/schemas/encoding.h"
+#include "passbook/schemas/protocol.h"
 #include "passbook/schemas/records.h"
 
 using namespace passbook;
@@ -265,6 +266,132 @@ std::vector<std::pair<std::string, std::string>> format_doc_blocks(std::string_v
   return blocks;
 }
 
+
+// ---- the wire protocol (FORMAT.md section 12) -----------------------------------------------
+
+// The protocol messages and views have no operator==: compare them field by field here.
+bool same(const Hello& a, const Hello& b) {
+  return a.magic == b.magic && a.version == b.version && a.client == b.client;
+}
+bool same(const HelloReply& a, const HelloReply& b) {
+  return a.version == b.version && a.ledger == b.ledger && a.origin == b.origin &&
+         a.verifier_key == b.verifier_key && a.challenge == b.challenge &&
+         a.max_in_flight == b.max_in_flight;
+}
+bool same(const Authenticate& a, const Authenticate& b) {
+  return a.key == b.key && a.signature == b.signature;
+}
+bool same(const AuthenticateReply& a, const AuthenticateReply& b) {
+  return a.role == b.role && a.scope == b.scope && a.name == b.name;
+}
+bool same(const Submit& a, const Submit& b) {
+  return a.envelope == b.envelope && a.want_proof == b.want_proof && a.known_size == b.known_size;
+}
+bool same(const ReceiptProof& a, const ReceiptProof& b) {
+  return a.entry == b.entry && a.checkpoint == b.checkpoint && a.inclusion == b.inclusion &&
+         a.consistency == b.consistency;
+}
+bool same(const SubmitReply& a, const SubmitReply& b) {
+  return a.receipt == b.receipt && a.duplicate == b.duplicate &&
+         a.proof.has_value() == b.proof.has_value() && (!a.proof || same(*a.proof, *b.proof));
+}
+bool same(const ErrorReply& a, const ErrorReply& b) {
+  return a == b;
+}
+bool same(const ListRequest& a, const ListRequest& b) {
+  return a.filter == b.filter && a.offset == b.offset && a.limit == b.limit;
+}
+bool same(const RewardView& a, const RewardView& b) {
+  return a.merchant == b.merchant && a.reward == b.reward && a.name == b.name &&
+         a.price == b.price && a.stock == b.stock && a.per_person_limit == b.per_person_limit &&
+         a.period == b.period && a.listed == b.listed && a.redeemed == b.redeemed;
+}
+template <class T>
+bool same(const Page<T>& a, const Page<T>& b) {
+  if (a.total != b.total || a.rows.size() != b.rows.size()) return false;
+  for (size_t i = 0; i < a.rows.size(); ++i) {
+    if (!same(a.rows[i], b.rows[i])) return false;
+  }
+  return true;
+}
+
+// A whole frame vector: the header says (length, type, id) and passes parse_frame_header under
+// the limit of its direction, the body is the message encoded, encode_frame gives the whole
+// file back, and the body decodes to the same message.
+template <class T>
+void check_golden_frame(uint8_t type, uint32_t id, const T& message, const std::string& file) {
+  BOOST_TEST_CONTEXT(file) {
+    const std::string frame = golden(file);
+    BOOST_REQUIRE(frame.size() >= kFrameHeaderBytes);
+    const bool reply = type >= kReplyBit;
+    const auto header = parse_frame_header(std::string_view(frame).substr(0, kFrameHeaderBytes),
+                                           reply ? kMaxReplyFrame : kMaxRequestFrame);
+    BOOST_REQUIRE_MESSAGE(header.is_ok(), header.status().to_string());
+    BOOST_TEST(header->length == frame.size() - 4);
+    BOOST_TEST(header->type == type);
+    BOOST_TEST(header->id == id);
+    const std::string body = frame.substr(kFrameHeaderBytes);
+    BOOST_TEST(header->body_length() == body.size());
+    const Result<std::string> bytes = try_encode(message);
+    BOOST_REQUIRE_MESSAGE(bytes.is_ok(), bytes.status().to_string());
+    BOOST_TEST(to_hex(*bytes) == to_hex(body));
+    BOOST_TEST(to_hex(encode_frame(type, id, *bytes)) == to_hex(frame));
+    const Result<T> back = decode<T>(body, file);
+    BOOST_REQUIRE_MESSAGE(back.is_ok(), back.status().to_string());
+    BOOST_TEST(same(*back, message));
+  }
+}
+
+// The one-time challenge of the example session: c0 c1 ... df.
+const std::array<uint8_t, 32> kChallenge =
+    bytes_of<32>("c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf");
+
+Hello example_hello() {
+  return {0x50424B31, 1, "passbook-client 0.1"};
+}
+
+HelloReply example_hello_reply() {
+  HelloReply r;
+  r.version = 1;
+  r.ledger = kLedgerId;
+  r.origin = "passbook.example/yanshan";
+  r.verifier_key = "passbook.example/yanshan+c81b50d5+AZJzCPU9Z2VQPStkwQOrWqRyBqs5UCz+j5hEL9tUMQC3";
+  r.challenge = kChallenge;
+  r.max_in_flight = 256;
+  return r;
+}
+
+Authenticate example_authenticate() {
+  // Ed25519 by key M (seed 4d x 32) over auth_message(kLedgerId, kChallenge).
+  return {kKeyM, signature_of("37b9faf5da8bcebec1a4c0aa0007395317a307e2ec72a05c0e2ab1992454ac40"
+                              "68aaacda6a127550a41e30c7f5b55c00804db92ab1095bdfe676454c6b8bc408")};
+}
+
+SubmitReply example_submit_reply() {
+  ReceiptProof proof;
+  proof.entry = golden("entry.hex");                      // the stored bytes of entry 1
+  proof.checkpoint = read_file(kGoldenDir / "checkpoint.note");  // the checkpoint of size 2
+  // Entry 1's inclusion path in the tree of size 2: its sibling, the entry hash of entry 0.
+  proof.inclusion = {hash_of("0b4718472c46e536b55b99556e9f87a063404bf55d3cbe09b6eccdd1e3491fde")};
+  // From size 1 (known_size) to size 2: the hash of the subtree [1, 2), entry 1's hash.
+  proof.consistency = {hash_of("4ab4190489c32cc361e9c0655c4e93dff4c6dcf067238bc7a25dcac916083ef2")};
+  return {example_receipt(), false, std::move(proof)};
+}
+
+RewardView reward_view(std::string reward, std::string name, int64_t price, int64_t stock,
+                       uint32_t per_person_limit, LimitPeriod period, int64_t redeemed) {
+  return {"shop-7", std::move(reward), std::move(name), price, stock, per_person_limit, period,
+          true, redeemed};
+}
+
+Page<RewardView> example_reward_page() {
+  Page<RewardView> page;
+  page.rows = {reward_view("car-wash", "洗车一次", 120, -1, 0, LimitPeriod::kEver, 5),
+               reward_view("dumplings", "饺子一份", 30, 48, 2, LimitPeriod::kMonth, 2)};
+  page.total = 3;
+  return page;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(golden_test)
@@ -351,6 +478,150 @@ BOOST_AUTO_TEST_CASE(format_doc_texts_are_the_golden_files) {
   for (const auto& [file, block] : blocks) {
     BOOST_TEST_CONTEXT("FORMAT.md, text for " << file) {
       BOOST_TEST(block == read_file(kGoldenDir / file));
+    }
+  }
+}
+
+// ---- the wire protocol -----------------------------------------------------------------------
+
+BOOST_AUTO_TEST_CASE(protocol_constants_are_the_documented_ones) {
+  BOOST_TEST(kFrameHeaderBytes == 9u);
+  BOOST_TEST(kMaxRequestFrame == 327'680u);  // 256 KiB + 64 KiB
+  BOOST_TEST(kMaxReplyFrame == 8'388'608u);  // 8 MiB
+  BOOST_TEST(kMaxPage == 10'000u);
+  BOOST_TEST(kMaxEntriesPage == 1'000u);
+  BOOST_TEST(kMaxProofHashes == 65u);
+  BOOST_TEST(kProtocolVersion == 1);
+  BOOST_TEST(kProtocolMagic == 0x50424B31u);
+  BOOST_TEST(kReplyBit == 0x80);
+  const std::vector<std::pair<MessageType, int>> types = {
+      {MessageType::kHello, 1},           {MessageType::kAuthenticate, 2},
+      {MessageType::kSubmit, 3},          {MessageType::kGetInfo, 4},
+      {MessageType::kGetAccount, 5},      {MessageType::kGetHistory, 6},
+      {MessageType::kGetEntries, 7},      {MessageType::kGetCheckpoint, 8},
+      {MessageType::kGetInclusionProof, 9}, {MessageType::kGetConsistencyProof, 10},
+      {MessageType::kListRewards, 11},    {MessageType::kListActors, 12},
+      {MessageType::kListRules, 13},      {MessageType::kListAccounts, 14},
+      {MessageType::kListClaims, 15},     {MessageType::kListReservations, 16},
+      {MessageType::kError, 255}};
+  for (const auto& [type, value] : types) {
+    BOOST_TEST(static_cast<int>(type) == value);
+    if (type != MessageType::kError) {
+      BOOST_TEST(is_request_type(static_cast<uint8_t>(value)));
+      BOOST_TEST(reply_type(type) == value + 0x80);
+    }
+  }
+  BOOST_TEST(!is_request_type(0));
+  BOOST_TEST(!is_request_type(17));
+  BOOST_TEST(!is_request_type(0x81));
+}
+
+BOOST_AUTO_TEST_CASE(frame_headers_are_checked_before_the_body) {
+  // The server answers an over-limit length with proto_error_frame_limit.hex (this message)
+  // and a length under 5 with InvalidArgument; in both cases it reads no body.
+  std::string header;
+  put_u32_be(header, 1'048'576);
+  header += '\x03';
+  put_u32_be(header, 7);
+  const auto over = parse_frame_header(header, kMaxRequestFrame);
+  BOOST_REQUIRE(!over.is_ok());
+  BOOST_TEST((over.status().code() == Status::Code::kResourceExhausted));
+  BOOST_TEST(over.status().message() == "a frame of 1048576 bytes is over the limit of 327680");
+
+  std::string short_header;
+  put_u32_be(short_header, 4);
+  short_header += '\x04';
+  put_u32_be(short_header, 1);
+  const auto under = parse_frame_header(short_header, kMaxRequestFrame);
+  BOOST_REQUIRE(!under.is_ok());
+  BOOST_TEST((under.status().code() == Status::Code::kInvalidArgument));
+
+  // Exactly at the limit is accepted; one byte more is not.
+  std::string at_limit;
+  put_u32_be(at_limit, kMaxRequestFrame);
+  at_limit += '\x03';
+  put_u32_be(at_limit, 1);
+  BOOST_TEST(parse_frame_header(at_limit, kMaxRequestFrame).is_ok());
+  std::string past_limit;
+  put_u32_be(past_limit, kMaxRequestFrame + 1);
+  past_limit += '\x03';
+  put_u32_be(past_limit, 1);
+  BOOST_TEST(!parse_frame_header(past_limit, kMaxRequestFrame).is_ok());
+}
+
+BOOST_AUTO_TEST_CASE(auth_message_is_the_documented_bytes) {
+  // "passbook session v1\n" || ledger id || challenge: 20 + 16 + 32 bytes.
+  const std::optional<std::string> expected = from_hex(
+      "70617373626f6f6b2073657373696f6e2076310a"
+      "52656450617373626f6f6b2d32303236"
+      "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf");
+  BOOST_REQUIRE(expected.has_value());
+  const std::string message = auth_message(kLedgerId, kChallenge);
+  BOOST_TEST(message.size() == 68u);
+  BOOST_TEST(to_hex(message) == to_hex(*expected));
+}
+
+BOOST_AUTO_TEST_CASE(handshake_frames_match_their_golden_bytes) {
+  check_golden_frame(1, 1, example_hello(), "proto_hello.hex");
+  check_golden_frame(0x81, 1, example_hello_reply(), "proto_hello_reply.hex");
+  check_golden_frame(2, 2, example_authenticate(), "proto_authenticate.hex");
+  check_golden_frame(0x82, 2, AuthenticateReply{Role::kMerchant, "shop-7", "七号饺子馆"},
+                     "proto_authenticate_reply.hex");
+}
+
+BOOST_AUTO_TEST_CASE(submit_frames_match_their_golden_bytes) {
+  check_golden_frame(3, 3, Submit{example_signed_envelope(), true, 1}, "proto_submit.hex");
+  check_golden_frame(0x83, 3, example_submit_reply(), "proto_submit_reply.hex");
+  // The Submit body starts with signed_envelope.hex unchanged; the SubmitReply body starts
+  // with receipt.hex, and its proof carries entry.hex and checkpoint.note unchanged.
+  const std::string submit = golden("proto_submit.hex");
+  const std::string signed_envelope = golden("signed_envelope.hex");
+  BOOST_TEST(to_hex(submit.substr(kFrameHeaderBytes, signed_envelope.size())) ==
+             to_hex(signed_envelope));
+  BOOST_TEST(submit.size() == kFrameHeaderBytes + signed_envelope.size() + 1 + 8);
+  const std::string reply = golden("proto_submit_reply.hex");
+  const std::string receipt = golden("receipt.hex");
+  const std::string entry = golden("entry.hex");
+  const std::string note = read_file(kGoldenDir / "checkpoint.note");
+  BOOST_TEST(to_hex(reply.substr(kFrameHeaderBytes, receipt.size())) == to_hex(receipt));
+  const size_t entry_at = kFrameHeaderBytes + receipt.size() + 1 + 1 + 4;
+  BOOST_TEST(to_hex(reply.substr(entry_at, entry.size())) == to_hex(entry));
+  BOOST_TEST(reply.substr(entry_at + entry.size() + 4, note.size()) == note);
+}
+
+BOOST_AUTO_TEST_CASE(error_frames_match_their_golden_bytes) {
+  check_golden_frame(0xFF, 0,
+                     ErrorReply{static_cast<uint16_t>(Status::Code::kResourceExhausted),
+                                ErrorReply::kWholeEnvelope,
+                                "a frame of 1048576 bytes is over the limit of 327680"},
+                     "proto_error_frame_limit.hex");
+  check_golden_frame(0xFF, 5,
+                     ErrorReply{static_cast<uint16_t>(Status::Code::kPermissionDenied),
+                                ErrorReply::kWholeEnvelope, "your key may not read the accounts"},
+                     "proto_error_frame.hex");
+}
+
+BOOST_AUTO_TEST_CASE(list_frames_match_their_golden_bytes) {
+  check_golden_frame(0x0B, 4, ListRequest{"shop-7", 0, 2}, "proto_list_rewards.hex");
+  check_golden_frame(0x8B, 4, example_reward_page(), "proto_page_rewards.hex");
+}
+
+BOOST_AUTO_TEST_CASE(format_doc_shows_the_protocol_vectors) {
+  std::set<std::string> shown;
+  for (const auto& [file, block] : format_doc_blocks("golden")) shown.insert(file);
+  for (const char* required :
+       {"proto_hello.hex", "proto_hello_reply.hex", "proto_authenticate.hex", "proto_submit.hex",
+        "proto_submit_reply.hex"}) {
+    BOOST_CHECK_MESSAGE(shown.contains(required),
+                        "FORMAT.md shows no worked example of " << required);
+  }
+  // Every protocol vector is named in FORMAT.md, so a reader finds it.
+  const std::string doc = read_file(kFormatDoc);
+  for (const auto& item : std::filesystem::directory_iterator(kGoldenDir)) {
+    const std::string name = item.path().filename().string();
+    if (name.starts_with("proto_")) {
+      BOOST_CHECK_MESSAGE(doc.find("`" + name + "`") != std::string::npos,
+                          "FORMAT.md does not mention " << name);
     }
   }
 }
