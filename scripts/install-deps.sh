@@ -10,6 +10,9 @@ packages=(
   libcereal-dev libssl-dev libsodium-dev
   clang clang-tidy clang-format libclang-rt-14-dev
   python3 openssl
+  # The street's printable pages are rendered in a test (tests/street/render_test.cpp), with
+  # fonts that have Chinese in them.
+  chromium fonts-noto-cjk
 )
 if [[ "${PASSBOOK_WITH_BENCH:-0}" == 1 ]]; then
   packages+=(libbenchmark-dev postgresql)
