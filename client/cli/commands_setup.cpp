@@ -54,13 +54,12 @@ Status run_init(const Args& args) {
   genesis.utc_offset_minutes = static_cast<int32_t>(offset);
   genesis.time_window_s = static_cast<uint32_t>(window);
   auto envelope = client::sign_envelope(id, admin, {genesis});
-  Result<std::unique_ptr<ledger::Ledger>> created = envelope.status();
-  if (envelope.is_ok()) {
-    ledger::Options options;
-    options.data_dir = dir;
-    options.ledger_key_file = ledger_file;
-    created = ledger::Ledger::create(options, std::move(envelope).value());
-  }
+  ledger::Options options;
+  options.data_dir = dir;
+  options.ledger_key_file = ledger_file;
+  Result<std::unique_ptr<ledger::Ledger>> created =
+      envelope.is_ok() ? ledger::Ledger::create(options, std::move(envelope).value())
+                       : Result<std::unique_ptr<ledger::Ledger>>(envelope.status());
   if (!created.is_ok()) {
     // Nothing was created: take the new keys back so that init can simply be run again.
     std::filesystem::remove(admin_file, ec);
