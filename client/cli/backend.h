@@ -43,6 +43,20 @@ class Backend {
   [[nodiscard]] virtual bool remote() const = 0;
 };
 
+// A query the key may not make (remote scoping) is an empty answer, not a failure: true when
+// it was answered (into `out`), false when refused for lack of permission. (An out-parameter
+// rather than Result<std::optional<std::vector>>: GCC 12 at -O3 reports a false
+// maybe-uninitialized when moving the latter, and warnings are errors.)
+template <class T>
+Result<bool> permitted_query(Result<T> result, T& out) {
+  if (result.is_ok()) {
+    out = std::move(result).value();
+    return true;
+  }
+  if (result.status().code() == Status::Code::kPermissionDenied) return false;
+  return result.status();
+}
+
 // The options every ledger command takes to find its backend.
 std::vector<OptionSpec> backend_options();
 // --server given: a remote backend (authenticated with --key); else the data directory.

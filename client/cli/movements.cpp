@@ -14,14 +14,6 @@ RefKey key_of(const OpRef& ref) {
   return {ref.seq, ref.op};
 }
 
-// A query the key may not make (remote scoping) is an empty answer, not a failure.
-template <class T>
-Result<std::optional<T>> optional_query(Result<T> result) {
-  if (result.is_ok()) return std::optional<T>(std::move(result).value());
-  if (result.status().code() == Status::Code::kPermissionDenied) return std::optional<T>();
-  return result.status();
-}
-
 // The merchant behind a redemption: the signing key's scope when the key list is known, else
 // the only merchant that offers a reward of that id.
 std::string merchant_for(const Context& context, const PublicKey& signer, const std::string& reward,
@@ -93,10 +85,10 @@ Result<Context> load_context(Backend& backend, const std::optional<std::string>&
                                                 .count());
   context.today = local_day(context.now_ms, context.info.utc_offset_minutes);
   PASSBOOK_ASSIGN_OR_RETURN(context.rewards, backend.rewards(""));
-  PASSBOOK_ASSIGN_OR_RETURN(auto actors, optional_query(backend.actors()));
-  if (actors) {
-    context.keys_known = true;
-    for (const auto& a : *actors) {
+  std::vector<ActorView> actors;
+  PASSBOOK_ASSIGN_OR_RETURN(context.keys_known, permitted_query(backend.actors(), actors));
+  if (context.keys_known) {
+    for (const auto& a : actors) {
       if (a.role != Role::kMerchant && a.role != Role::kBranch) continue;
       if (a.role == Role::kBranch) {
         auto [it, fresh] = context.branch_names.emplace(a.scope, a.name);
@@ -109,18 +101,17 @@ Result<Context> load_context(Backend& backend, const std::optional<std::string>&
     }
   }
   if (claims_branch) {
-    PASSBOOK_ASSIGN_OR_RETURN(auto claims, optional_query(backend.claims(*claims_branch)));
-    if (claims) {
-      context.claims_known = true;
-      for (auto& c : *claims) context.claims.emplace(key_of(c.ref), std::move(c));
-    }
+    std::vector<ClaimView> claims;
+    PASSBOOK_ASSIGN_OR_RETURN(context.claims_known,
+                              permitted_query(backend.claims(*claims_branch), claims));
+    for (auto& c : claims) context.claims.emplace(key_of(c.ref), std::move(c));
   }
   if (reservations_merchant) {
-    PASSBOOK_ASSIGN_OR_RETURN(auto reservations,
-                              optional_query(backend.reservations(*reservations_merchant)));
-    if (reservations) {
-      for (auto& r : *reservations) context.reservations.emplace(key_of(r.ref), std::move(r));
-    }
+    std::vector<ReservationView> reservations;
+    PASSBOOK_ASSIGN_OR_RETURN([[maybe_unused]] bool answered,
+                              permitted_query(backend.reservations(*reservations_merchant),
+                                              reservations));
+    for (auto& r : reservations) context.reservations.emplace(key_of(r.ref), std::move(r));
   }
   return context;
 }

@@ -42,14 +42,6 @@ std::vector<uint32_t> twelve_months(uint32_t day) {
   return months;
 }
 
-// A query the key may not make is "unknown", not a failure.
-template <class T>
-Result<std::optional<T>> optional_query(Result<T> result) {
-  if (result.is_ok()) return std::optional<T>(std::move(result).value());
-  if (result.status().code() == Status::Code::kPermissionDenied) return std::optional<T>();
-  return result.status();
-}
-
 std::string period_text(const Period& p) {
   return day_text(p.from) + " – " + day_text(p.to);
 }
@@ -103,13 +95,14 @@ class EntryDates {
   Result<std::optional<uint32_t>> day(uint64_t seq) {
     if (auto it = days_.find(seq); it != days_.end()) return std::optional<uint32_t>(it->second);
     if (denied_) return std::optional<uint32_t>();
-    PASSBOOK_ASSIGN_OR_RETURN(auto found, optional_query(backend_.entries(seq, 1)));
-    if (!found) {
+    std::vector<std::string> found;
+    PASSBOOK_ASSIGN_OR_RETURN(bool answered, permitted_query(backend_.entries(seq, 1), found));
+    if (!answered) {
       denied_ = true;
       return std::optional<uint32_t>();
     }
-    if (found->empty()) return not_found("there is no entry " + std::to_string(seq));
-    PASSBOOK_ASSIGN_OR_RETURN(Entry entry, decode<Entry>(found->front(), "the entry"));
+    if (found.empty()) return not_found("there is no entry " + std::to_string(seq));
+    PASSBOOK_ASSIGN_OR_RETURN(Entry entry, decode<Entry>(found.front(), "the entry"));
     const uint32_t d = local_day(entry.commit_ms, offset_);
     days_.emplace(seq, d);
     return std::optional<uint32_t>(d);

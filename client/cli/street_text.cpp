@@ -74,7 +74,8 @@ std::string hours_number(int64_t minutes) {
       negative ? static_cast<uint64_t>(-(minutes + 1)) + 1 : static_cast<uint64_t>(minutes);
   const uint64_t whole = m / 60;
   const uint64_t hundredths = ((m % 60) * 100 + 30) / 60;  // rounded to 0.01 h
-  std::string out = (negative ? "-" : "") + std::to_string(whole + hundredths / 100);
+  std::string out = negative ? "-" : "";
+  out += std::to_string(whole + hundredths / 100);
   const uint64_t frac = hundredths % 100;
   if (frac != 0) {
     char buf[8];
