@@ -37,12 +37,16 @@ Status status_from_error_reply(std::string_view body) {
 }  // namespace
 
 // One connection: a writer draining an outbox, a reader matching replies to requests by id.
-struct AsyncClient::Impl {
+// Shared, so that the reader and writer coroutines of a connection keep it alive until they
+// have ended, even when a failed connect or a close drops the client first.
+struct AsyncClient::Impl : std::enable_shared_from_this<AsyncClient::Impl> {
   asio::any_io_executor executor;
   ClientOptions options;
   std::optional<asio::ssl::context> tls_context;
-  std::unique_ptr<std::variant<Plain, Tls>> stream;
+  using Stream = std::variant<Plain, Tls>;
+  std::shared_ptr<Stream> stream;
   bool connected = false;
+  uint64_t generation = 0;  // which connection the reader and writer belong to
   uint32_t next_id = 1;
 
   struct Pending {
@@ -143,14 +147,15 @@ struct AsyncClient::Impl {
       SSL_set_tlsext_host_name(tls.native_handle(), options.host.c_str());
       auto [hec] = co_await tls.async_handshake(asio::ssl::stream_base::client, asio::as_tuple(asio::use_awaitable));
       if (hec) co_return unavailable("the TLS handshake with " + where() + " failed: " + hec.message());
-      stream = std::make_unique<std::variant<Plain, Tls>>(std::in_place_type<Tls>, std::move(tls));
+      stream = std::make_shared<Stream>(std::in_place_type<Tls>, std::move(tls));
     } else {
-      stream = std::make_unique<std::variant<Plain, Tls>>(std::in_place_type<Plain>, std::move(socket));
+      stream = std::make_shared<Stream>(std::in_place_type<Plain>, std::move(socket));
     }
     connected = true;
     wake_writer = std::make_shared<asio::steady_timer>(executor);
-    asio::co_spawn(executor, writer(wake_writer), asio::detached);
-    asio::co_spawn(executor, reader(), asio::detached);
+    const uint64_t this_connection = ++generation;
+    asio::co_spawn(executor, writer(shared_from_this(), stream, wake_writer, this_connection), asio::detached);
+    asio::co_spawn(executor, reader(shared_from_this(), stream, this_connection), asio::detached);
     co_return co_await handshake();
   }
 
@@ -183,8 +188,11 @@ struct AsyncClient::Impl {
     co_return Status::ok();
   }
 
-  asio::awaitable<void> writer(std::shared_ptr<asio::steady_timer> wake) {
-    while (connected) {
+  // `self` and `my_stream` live in the coroutine frame: the client and this connection's socket
+  // outlive the coroutine. A coroutine of an older connection only ever ends quietly.
+  asio::awaitable<void> writer([[maybe_unused]] std::shared_ptr<Impl> self, std::shared_ptr<Stream> my_stream,
+                               std::shared_ptr<asio::steady_timer> wake, uint64_t connection) {
+    while (connected && connection == generation) {
       if (outbox.empty()) {
         wake->expires_at(asio::steady_timer::time_point::max());
         co_await wake->async_wait(asio::as_tuple(asio::use_awaitable));
@@ -197,22 +205,25 @@ struct AsyncClient::Impl {
         frame += outbox.front();
         outbox.pop_front();
       }
-      auto [ec, n] = co_await with_stream([&](auto& s) {
-        return asio::async_write(s, asio::buffer(frame), asio::as_tuple(asio::use_awaitable));
-      });
+      auto [ec, n] = co_await std::visit(
+          [&](auto& s) { return asio::async_write(s, asio::buffer(frame), asio::as_tuple(asio::use_awaitable)); },
+          *my_stream);
       if (ec) {
-        disconnect(unavailable("the connection to " + where() + " was lost: " + ec.message()));
+        if (connection == generation) {
+          disconnect(unavailable("the connection to " + where() + " was lost: " + ec.message()));
+        }
         co_return;
       }
     }
   }
 
-  asio::awaitable<void> reader() {
+  asio::awaitable<void> reader([[maybe_unused]] std::shared_ptr<Impl> self, std::shared_ptr<Stream> my_stream, uint64_t connection) {
     std::string header(schemas::kFrameHeaderBytes, '\0');
-    while (connected) {
-      auto [ec, n] = co_await with_stream([&](auto& s) {
-        return asio::async_read(s, asio::buffer(header), asio::as_tuple(asio::use_awaitable));
-      });
+    while (connected && connection == generation) {
+      auto [ec, n] = co_await std::visit(
+          [&](auto& s) { return asio::async_read(s, asio::buffer(header), asio::as_tuple(asio::use_awaitable)); },
+          *my_stream);
+      if (connection != generation) co_return;
       if (ec) {
         disconnect(unavailable("the connection to " + where() + " was lost: " + ec.message()));
         co_return;
@@ -223,9 +234,10 @@ struct AsyncClient::Impl {
         co_return;
       }
       std::string body(parsed->body_length(), '\0');
-      auto [bec, bn] = co_await with_stream([&](auto& s) {
-        return asio::async_read(s, asio::buffer(body), asio::as_tuple(asio::use_awaitable));
-      });
+      auto [bec, bn] = co_await std::visit(
+          [&](auto& s) { return asio::async_read(s, asio::buffer(body), asio::as_tuple(asio::use_awaitable)); },
+          *my_stream);
+      if (connection != generation) co_return;
       if (bec) {
         disconnect(unavailable("the connection to " + where() + " was lost: " + bec.message()));
         co_return;
@@ -398,8 +410,14 @@ struct AsyncClient::Impl {
     if (known != 0 && parsed->size != known) {
       schemas::GetConsistencyProof between{std::min(known, parsed->size), std::max(known, parsed->size)};
       auto proof = co_await call<schemas::ProofReply>(MessageType::kGetConsistencyProof, between);
-      if (!proof.is_ok()) co_return proof.status();
-      consistency = std::move(proof->hashes);
+      if (proof.is_ok()) {
+        consistency = std::move(proof->hashes);
+      } else if (parsed->size >= known) {
+        co_return proof.status();
+      }
+      // A server whose tree is smaller than one it signed before cannot prove anything: with no
+      // proof, accept() below catches it as a rewritten history.
+
     }
     auto accepted = trust->accept(reply->note, consistency);
     if (!accepted.is_ok()) co_return accepted.status();
@@ -426,14 +444,14 @@ struct AsyncClient::Impl {
   }
 };
 
-AsyncClient::AsyncClient(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+AsyncClient::AsyncClient(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 AsyncClient::~AsyncClient() {
   if (impl_) impl_->disconnect(unavailable("closed"));
 }
 
 asio::awaitable<Result<std::unique_ptr<AsyncClient>>> AsyncClient::connect(asio::any_io_executor executor,
                                                                           ClientOptions options) {
-  auto impl = std::make_unique<Impl>(executor, std::move(options));
+  auto impl = std::make_shared<Impl>(executor, std::move(options));
   Status opened = co_await impl->open_connection();
   if (!opened.is_ok()) {
     impl->disconnect(opened);

@@ -105,8 +105,8 @@ class AsyncClient {
   struct Impl;
 
  private:
-  explicit AsyncClient(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  explicit AsyncClient(std::shared_ptr<Impl> impl);
+  std::shared_ptr<Impl> impl_;
 };
 
 // The blocking API: every call waits for its answer. One caller thread at a time.
