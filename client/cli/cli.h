@@ -43,6 +43,7 @@ std::vector<Command> query_commands();
 std::vector<Command> demo_commands();
 std::vector<Command> audit_commands();   // export, prove, check-proof
 std::vector<Command> mirror_commands();  // audit (a server, through a mirror)
+std::vector<Command> backup_commands();  // backup, backups, restore
 std::vector<Command> street_commands();  // statement, report, import, name, forget, names
 
 // Options shared by commands that use a data directory.

@@ -15,7 +15,8 @@ std::vector<Command> all_commands() {
   for (auto group : {passbook::cli::setup_commands(), passbook::cli::operation_commands(),
                      passbook::cli::query_commands(), passbook::cli::demo_commands(),
                      passbook::cli::audit_commands(),
-                     passbook::cli::mirror_commands(), passbook::cli::street_commands()}) {
+                     passbook::cli::mirror_commands(), passbook::cli::street_commands(),
+                     passbook::cli::backup_commands()}) {
     for (auto& command : group) all.push_back(std::move(command));
   }
   return all;

@@ -67,7 +67,9 @@ class Applier {
     advance_day();
     const uint64_t old_next = state_.next_seq;
     state_.next_seq = ctx_.seq + 1;
-    txn_.on_undo([this, old_next] { state_.next_seq = old_next; });
+    // The undo runs when the whole group is rolled back, long after this Applier (a temporary of
+    // apply_envelope) is gone: it must hold the state, never `this`.
+    txn_.on_undo([&state = state_, old_next] { state.next_seq = old_next; });
     return {};
   }
 
@@ -242,7 +244,7 @@ class Applier {
     if (day == state_.current_day) return;
     const uint32_t old_day = state_.current_day;
     state_.current_day = day;
-    txn_.on_undo([this, old_day] { state_.current_day = old_day; });
+    txn_.on_undo([&state = state_, old_day] { state.current_day = old_day; });
     const int64_t oldest = *day_number(day) - kBackdateDays;
     std::vector<std::string> expired;
     state_.day_minutes.for_each([&](const std::string& key, const Counter&) {

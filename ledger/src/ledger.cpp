@@ -1,7 +1,12 @@
 #include "passbook/ledger/ledger.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <future>
 #include <mutex>
 #include <shared_mutex>
@@ -45,6 +50,44 @@ AccountView to_view(const std::string& key, const AccountRecord& record) {
   view.opened_seq = record.opened_seq;
   view.last_seq = record.last_seq;
   return view;
+}
+
+// Writes and syncs 1 MiB next to the database, then removes it: whether the disk takes a write
+// now. Not a promise for the next one, but it keeps recover() from closing a working database
+// while the disk is still full.
+Status probe_disk(const std::filesystem::path& dir) {
+  const std::filesystem::path file = dir / "PASSBOOK-PROBE";
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    const int error = errno;
+    return unavailable("the disk still cannot take a write (" + file.string() + ": " +
+                       std::strerror(error) + ")");
+  }
+  const std::string block(64 << 10, '\0');
+  int error = 0;
+  for (int i = 0; i < 16 && error == 0; ++i) {
+    size_t done = 0;
+    while (done < block.size()) {
+      const ssize_t n = ::write(fd, block.data() + done, block.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        error = n < 0 ? errno : ENOSPC;
+        break;
+      }
+      done += static_cast<size_t>(n);
+    }
+  }
+  if (error == 0 && ::fsync(fd) != 0) error = errno;
+  ::close(fd);
+  std::error_code ec;
+  std::filesystem::remove(file, ec);
+  if (error != 0) {
+    const std::string why = std::strerror(error);
+    return error == ENOSPC || error == EDQUOT
+               ? resource_exhausted("the disk is still full (" + why + ")")
+               : unavailable("the disk still cannot take a write (" + why + ")");
+  }
+  return Status::ok();
 }
 
 }  // namespace
@@ -303,8 +346,13 @@ struct Ledger::Impl {
       group_txn.rollback();
       frontier = frontier_before;
       head = head_before;
+      // After a failed fsync the batch may be on disk after all: say only what is certain, and
+      // how the sender finds out (its resend is idempotent).
       broken = unavailable("the ledger could not write to disk and stopped accepting writes (" +
-                           written.message() + "); nothing of this group was recorded");
+                           written.message() +
+                           "); this envelope was not acknowledged: send the same envelope again "
+                           "once the ledger accepts writes, and it returns its receipt if it was "
+                           "recorded after all");
       for (size_t i : committed) {
         outcomes[i].status = broken;
         outcomes[i].receipt = {};
@@ -452,6 +500,11 @@ struct Ledger::Impl {
     std::unique_lock lock(mutex);
     if (closed || closing) return unavailable("the ledger is closed");
     if (broken.is_ok() && background.is_ok()) return Status::ok();
+    if (broken.is_ok()) broken = background;
+    // Letting go of the database is final until a reopen succeeds; on a disk that still cannot
+    // take a write, that reopen fails and the ledger would serve nothing at all. So first make
+    // sure the disk takes (and syncs) a write; if not, keep serving reads and refusing writes.
+    if (Status probe = probe_disk(options.data_dir / "db"); !probe.is_ok()) return probe;
     // Whatever is on disk is the truth: drop the database handle and everything in memory, then
     // load it again exactly as a restart would.
     storage.reset();
@@ -496,6 +549,9 @@ struct Ledger::Impl {
 
   Status require_open() const {
     if (closed) return unavailable("the ledger is closed");
+    // A reopen in recover() that failed leaves no database to read from.
+    if (!storage)
+      return unavailable("the ledger's database could not be reopened: " + broken.message());
     return Status::ok();
   }
 };
@@ -545,6 +601,11 @@ Result<std::unique_ptr<Ledger>> Ledger::open(const Options& options) {
       impl->storage,
       Storage::open(options.data_dir / "db",
                     options.read_only ? Storage::Mode::kReadOnly : Storage::Mode::kOpenExisting));
+  if (!options.read_only && options.checksum_scan_at_open) {
+    // Opening reads only the tail of the chain: without this a damaged table file would be
+    // served (and built upon) until someone happened to read the damaged block.
+    PASSBOOK_RETURN_IF_ERROR(impl->storage->verify_checksums());
+  }
   PASSBOOK_RETURN_IF_ERROR(impl->load());
   if (impl->ledger_key && impl->state.ledger_record()->ledger_key != impl->ledger_key->public_key()) {
     return permission_denied("the ledger key file does not belong to this ledger");

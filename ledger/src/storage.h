@@ -29,7 +29,10 @@ inline constexpr int kColumnCount = 7;
 
 class Storage {
  public:
-  enum class Mode { kCreate, kOpenExisting, kReadOnly };
+  // kReadOnly takes no lock (a writer may be running: queries only). kInspect is read-only too,
+  // and holds the writer's lock so that no writer changes the database while it is judged:
+  // verification must neither modify nor race what it checks.
+  enum class Mode { kCreate, kOpenExisting, kReadOnly, kInspect };
 
   class Batch {
    public:
@@ -50,7 +53,9 @@ class Storage {
   };
 
   // Opens (or creates) the database in dir. kCreate refuses a directory that already holds one;
-  // kOpenExisting refuses one that does not. Another process holding the database is Unavailable.
+  // kOpenExisting refuses one that does not. Another process holding the database is Unavailable;
+  // a damaged one (a file missing, a checksum wrong, a log damaged before its last record) is
+  // DataLoss.
   static Result<std::unique_ptr<Storage>> open(const std::filesystem::path& dir, Mode mode);
   ~Storage();
   Storage(const Storage&) = delete;
@@ -67,6 +72,9 @@ class Storage {
   // The last key < before, if any.
   Result<std::optional<std::pair<std::string, std::string>>> last_before(Column column,
                                                                          std::string_view before) const;
+  // Reads every table file and checks its block checksums (the whole database: slow on a big
+  // one). Damage is DataLoss naming the file.
+  [[nodiscard]] Status verify_checksums() const;
   // Drops every row of a column (rebuild).
   Status clear(Column column);
 

@@ -16,8 +16,11 @@ constexpr const char* kUsage =
     "usage: passbookd --data DIR [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
     "                 [--ledger-key FILE] [--max-connections N] [--max-in-flight N]\n"
     "                 [--idle-timeout-s N] [--log-level debug|info|warn|error]\n"
+    "                 [--skip-checksum-scan]\n"
     "Serves the ledger in DIR (default listen 127.0.0.1:7411). Plain TCP only on loopback;\n"
-    "any other address needs --tls-cert and --tls-key (TLS 1.3).\n";
+    "any other address needs --tls-cert and --tls-key (TLS 1.3). At start every table file's\n"
+    "checksums are read (damage is refused, exit status 4); --skip-checksum-scan skips that\n"
+    "for a very large ledger (run passbook verify on a copy instead).\n";
 
 bool parse_number(const std::string& text, uint64_t max, uint64_t& out) {
   const char* end = text.data() + text.size();
@@ -42,6 +45,10 @@ int main(int argc, char** argv) {
     if (flag == "--help" || flag == "-h") {
       std::cout << kUsage;
       return 0;
+    }
+    if (flag == "--skip-checksum-scan") {
+      ledger_options.checksum_scan_at_open = false;
+      continue;
     }
     if (i + 1 >= args.size()) return fail(flag + " needs a value\n" + kUsage, 2);
     const std::string value = args[++i];
@@ -88,9 +95,12 @@ int main(int argc, char** argv) {
                                               ledger.status().message());
     const bool damaged = ledger.status().code() == Status::Code::kDataLoss;
     if (damaged) {
-      std::cerr << "passbookd: the ledger does not verify from its last checkpoint; it will not be served.\n"
-                   "Run `passbook verify --data " << ledger_options.data_dir.string()
-                << "` to see what is wrong, and restore the data directory from a backup.\n";
+      std::cerr
+          << "passbookd: the ledger in " << ledger_options.data_dir.string()
+          << " is damaged and will not be served: " << ledger.status().message()
+          << "\nRestore the last good backup: passbook restore --from BACKUP_DIR --data NEWDIR"
+             " (then serve NEWDIR). `passbook verify --data "
+          << ledger_options.data_dir.string() << "` reports the damage in detail.\n";
     }
     return damaged ? 4 : 5;
   }

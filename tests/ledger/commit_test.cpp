@@ -1,5 +1,11 @@
 // Group commit, receipts, durability across restarts and crashes, snapshots and replay.
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
 #include <boost/test/unit_test.hpp>
+#include <cerrno>
+#include <cstring>
 
 #include "ledger/ledger_fixture.h"
 #include "passbook/ledger/verify.h"
@@ -28,9 +34,136 @@ void require_verifies(const std::filesystem::path& dir) {
   BOOST_TEST(report->ok());
 }
 
+// A small tmpfs (root only), to make writes fail the way a full disk does.
+class Tmpfs {
+ public:
+  explicit Tmpfs(std::filesystem::path dir) : dir_(std::move(dir)) {
+    std::filesystem::create_directories(dir_);
+    mounted_ = ::geteuid() == 0 && ::mount("tmpfs", dir_.c_str(), "tmpfs", MS_NOSUID | MS_NODEV,
+                                           "size=16m,mode=0700") == 0;
+  }
+  ~Tmpfs() {
+    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+  }
+  Tmpfs(const Tmpfs&) = delete;
+  Tmpfs& operator=(const Tmpfs&) = delete;
+  [[nodiscard]] bool mounted() const { return mounted_; }
+
+  void fill() const {
+    const int fd =
+        ::open((dir_ / "filler").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    BOOST_REQUIRE(fd >= 0);
+    for (size_t chunk : {size_t{1} << 20, size_t{4096}, size_t{512}}) {
+      const std::string block(chunk, 'f');
+      while (::write(fd, block.data(), block.size()) > 0) {
+      }
+    }
+    ::close(fd);
+  }
+  void free() const { std::filesystem::remove(dir_ / "filler"); }
+
+ private:
+  std::filesystem::path dir_;
+  bool mounted_ = false;
+};
+
+struct IfRoot {
+  boost::test_tools::assertion_result operator()(boost::unit_test::test_unit_id) const {
+    boost::test_tools::assertion_result result{::geteuid() == 0};
+    if (::geteuid() != 0)
+      result.message() << "needs root to mount a tmpfs (Debian CI runs as root)";
+    return result;
+  }
+};
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(commit_test)
+
+BOOST_AUTO_TEST_CASE(a_group_whose_write_fails_leaves_the_ledger_as_it_was,
+                     *boost::unit_test::precondition(IfRoot())) {
+  // The write of a whole group fails (the disk is full): none of it may show, reads go on,
+  // recover() changes nothing while the disk is still full, and once there is space the same
+  // envelopes go in at the very next sequence numbers, each once. The group's rollback runs
+  // long after each envelope was applied (it once wrote through a dangling Applier).
+  TestStreet t;
+  t.close();
+  TempDir scratch;
+  Tmpfs tmpfs(scratch.path() / "mnt");
+  BOOST_REQUIRE(tmpfs.mounted());
+  const auto data = scratch.path() / "mnt" / "data";
+  std::filesystem::create_directories(data);
+  std::filesystem::copy(t.dir.path() / "db", data / "db", std::filesystem::copy_options::recursive);
+  ledger::Options options = t.options();
+  options.data_dir = data;
+  auto opened = ledger::Ledger::open(options);
+  BOOST_REQUIRE_MESSAGE(opened.is_ok(), opened.status().to_string());
+  t.ledger = std::move(opened).value();
+  tmpfs.fill();
+
+  int accounts = 0;
+  const auto group_of_new_accounts = [&] {
+    std::vector<SignedEnvelope> group;
+    for (int e = 0; e < 5; ++e) {
+      std::vector<Operation> ops;
+      for (int i = 0; i < 20; ++i) {
+        ops.push_back(OpenAccount{"a" + std::to_string(accounts++), std::nullopt, std::nullopt});
+      }
+      group.push_back(t.sign(t.secretary, std::move(ops)));
+    }
+    return group;
+  };
+  std::vector<SignedEnvelope> failed;
+  std::string before;
+  uint64_t size_before = 0;
+  for (int round = 0; round < 2000 && failed.empty(); ++round) {
+    before = t.render();
+    size_before = t.ledger->info().size;
+    // Each group a day later: the rollback also has to take back the ledger's day.
+    t.clock.now += 86'400'000;
+    std::vector<SignedEnvelope> group = group_of_new_accounts();
+    std::vector<ledger::Outcome> outcomes = t.ledger->commit(prepared(group));
+    if (!outcomes.front().status.is_ok()) {
+      for (const auto& outcome : outcomes) {
+        BOOST_TEST((outcome.status.code() == Status::Code::kUnavailable));
+        BOOST_TEST(outcome.status.message().find("not acknowledged") != std::string::npos,
+                   outcome.status.message());
+      }
+      failed = std::move(group);
+    }
+  }
+  BOOST_REQUIRE_MESSAGE(!failed.empty(), "2000 groups fitted on a full 16 MiB tmpfs?");
+  BOOST_TEST(t.ledger->needs_recovery());
+  BOOST_TEST(t.ledger->info().size == size_before);
+  BOOST_TEST(t.render() == before);
+
+  // The disk is still full: recover() must keep the open database and the state.
+  const Status still_full = t.ledger->recover();
+  BOOST_TEST(!still_full.is_ok());
+  BOOST_TEST(t.ledger->needs_recovery());
+  BOOST_TEST(t.render() == before);
+  BOOST_TEST(t.ledger->entry(size_before - 1).is_ok());
+
+  tmpfs.free();
+  const Status recovered = t.ledger->recover();
+  BOOST_REQUIRE_MESSAGE(recovered.is_ok(), recovered.to_string());
+  BOOST_TEST(!t.ledger->needs_recovery());
+  std::vector<ledger::Outcome> again = t.ledger->commit(prepared(failed));
+  for (size_t i = 0; i < again.size(); ++i) {
+    BOOST_REQUIRE_MESSAGE(again[i].status.is_ok(), again[i].status.to_string());
+    BOOST_TEST(again[i].receipt.seq == size_before + i);
+  }
+  BOOST_TEST(t.ledger->info().size == size_before + failed.size());
+  t.ok(t.secretary, {OpenAccount{"after", std::nullopt, std::nullopt}});
+  const std::string after = t.render();
+  t.close();
+  require_verifies(data);
+  auto reopened = ledger::Ledger::open(options);
+  BOOST_REQUIRE_MESSAGE(reopened.is_ok(), reopened.status().to_string());
+  t.ledger = std::move(reopened).value();
+  BOOST_TEST(t.render() == after);
+  t.close();
+}
 
 BOOST_AUTO_TEST_CASE(a_group_is_one_write_with_one_checkpoint) {
   TestStreet t;

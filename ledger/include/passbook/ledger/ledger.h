@@ -46,6 +46,10 @@ struct Options {
   // (RocksDB's rule), so the CLI uses it only where the user asked for it.
   bool read_only = false;
   const Clock* clock = nullptr;  // system_clock() when null
+  // A writer's open reads every table file and checks its checksums, so that a damaged one is
+  // refused at start (DataLoss naming the file) instead of served. Reads the whole database:
+  // very large ledgers may turn it off and run `passbook verify` instead.
+  bool checksum_scan_at_open = true;
   // Write a state snapshot after this many postings (balance movements) since the last one.
   uint64_t snapshot_every_postings = 200'000;
 };
@@ -98,15 +102,18 @@ class Ledger {
 
   // Applies a group of envelopes in order, each all-or-nothing, and makes the accepted ones
   // durable in one synced write with one new checkpoint. One outcome per envelope, in order.
-  // If the write fails, no envelope of the group is acknowledged and the ledger refuses further
-  // writes (Unavailable) until it is reopened.
+  // If the write fails, no envelope of the group is acknowledged (though after a failed fsync it
+  // may be on disk: a resend finds out) and the ledger refuses further writes (Unavailable)
+  // until recover() or a reopen.
   std::vector<Outcome> commit(std::vector<Prepared> group);
   // prepare() + commit() of one envelope.
   Outcome submit(schemas::SignedEnvelope signed_envelope);
 
   // After a failed write (commit() answers Unavailable): closes the database and opens it again,
   // reloading what is durable, so that writes can resume once the cause (a full disk) is gone.
-  // Ok also when nothing had failed. Single writer thread only, like commit().
+  // Probes the disk first (a synced 1 MiB write): while it still fails, the open database is
+  // kept, reads go on, and the probe's error is returned. Ok also when nothing had failed.
+  // Single writer thread only, like commit().
   Status recover();
   [[nodiscard]] bool needs_recovery() const;
 

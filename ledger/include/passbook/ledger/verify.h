@@ -41,8 +41,10 @@ struct VerifyReport {
   [[nodiscard]] bool ok() const { return problems.empty(); }
 };
 
-// Runs the checks. The Result fails only when verification could not run at all (no ledger, the
-// directory is locked by a writer); a damaged ledger is a report with problems.
+// Runs the checks on the database opened read-only, holding the writer's lock: it changes
+// nothing it judges, and no writer changes it meanwhile. The Result fails only when verification
+// could not run at all (no ledger, the directory is locked by a writer, the database cannot be
+// opened: DataLoss); a damaged ledger that opens is a report with problems.
 Result<VerifyReport> verify(const VerifyOptions& options);
 
 // Throws away the stored state and index and replays the chain from entry 0 into fresh ones.
