@@ -1,16 +1,21 @@
 // export, prove, check-proof: what an auditor needs to check the ledger without trusting whoever
 // runs it. export writes every entry's exact bytes and the signed checkpoints as JSON lines;
 // prove writes an RFC 9162 inclusion or consistency proof with the C2SP checkpoint(s) it is
-// checked against; check-proof checks such a proof offline with nothing but the ledger's
-// verifier key and the pure verification library (passbook::proof), never the engine.
+// checked against. Both read a data directory or, with --server, a passbookd (through the
+// client, which checks every checkpoint it is sent). check-proof checks such a proof offline
+// with nothing but the ledger's verifier key and the pure verification library
+// (passbook::proof), never the engine.
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <optional>
 
+#include "backend.h"
 #include "cli.h"
 #include "json.h"
 #include "passbook/proof/merkle.h"
@@ -24,8 +29,10 @@ namespace {
 // check-proof reads at most this much; a real proof is a few kilobytes.
 constexpr size_t kMaxProofFileBytes = 16 * 1024 * 1024;
 constexpr size_t kMaxKeyFileBytes = 4096;
-// How far prove looks on either side of a size without a checkpoint for ones that have one.
+// How far prove looks on either side of a size without a checkpoint for ones that have one: in
+// the data directory, and on a server (where each look is a request).
 constexpr uint64_t kCheckpointSearch = 4096;
+constexpr uint64_t kRemoteCheckpointSearch = 8;
 
 std::vector<std::string> hex_list(const std::vector<Hash32>& hashes) {
   std::vector<std::string> out;
@@ -59,26 +66,37 @@ std::string extent_of(uint64_t size) {
          std::to_string(size - 1);
 }
 
-// The stored checkpoint for `size`, or an error that names sizes which have one.
-Result<std::string> checkpoint_for(const ledger::Ledger& ledger, uint64_t size, uint64_t head,
-                                   const std::string& option) {
-  auto note = ledger.checkpoint(size);
-  if (note.is_ok() || note.status().code() != Status::Code::kNotFound) return note;
-  const auto has_checkpoint = [&](uint64_t s) -> Result<bool> {
-    auto probe = ledger.checkpoint(s);
-    if (probe.is_ok()) return true;
-    if (probe.status().code() == Status::Code::kNotFound) return false;
-    return probe.status();
-  };
+// What to run when the ledger's own data does not add up.
+std::string check_advice(const Backend& backend) {
+  return backend.remote() ? "run passbook audit against the server" : "run passbook verify";
+}
+
+// The checkpoint for `size` (NotFound if the ledger signed none at that size); any other error
+// is returned as it is.
+Result<std::optional<std::string>> find_checkpoint(Backend& backend, uint64_t size) {
+  auto note = backend.checkpoint(size);
+  if (note.is_ok()) return std::optional<std::string>(std::move(note).value());
+  if (note.status().code() == Status::Code::kNotFound) return std::optional<std::string>();
+  return note.status();
+}
+
+// The stored checkpoint for `size`, or an error that names sizes which have one, looking up to
+// `search` sizes on either side (a remote server is asked once per size, so it is asked less).
+Result<std::string> checkpoint_for(Backend& backend, uint64_t size, uint64_t head,
+                                   const std::string& option, uint64_t search) {
+  PASSBOOK_ASSIGN_OR_RETURN(std::optional<std::string> note, find_checkpoint(backend, size));
+  if (note) return std::move(*note);
   std::optional<uint64_t> below;
   std::optional<uint64_t> above;
-  for (uint64_t d = 1; d <= kCheckpointSearch && (!below || !above); ++d) {
+  for (uint64_t d = 1; d <= search && (!below || !above); ++d) {
     if (!below && d < size) {
-      PASSBOOK_ASSIGN_OR_RETURN(bool found, has_checkpoint(size - d));
+      PASSBOOK_ASSIGN_OR_RETURN(std::optional<std::string> found,
+                                find_checkpoint(backend, size - d));
       if (found) below = size - d;
     }
     if (!above && size + d < head) {
-      PASSBOOK_ASSIGN_OR_RETURN(bool found, has_checkpoint(size + d));
+      PASSBOOK_ASSIGN_OR_RETURN(std::optional<std::string> found,
+                                find_checkpoint(backend, size + d));
       if (found) above = size + d;
     }
   }
@@ -94,41 +112,109 @@ Result<std::string> checkpoint_for(const ledger::Ledger& ledger, uint64_t size, 
                    (nearest.empty() ? "" : nearest + ", or ") + "the latest, " + latest);
 }
 
-// Checks a checkpoint the ledger itself stored, so that prove never hands out a proof that
-// does not hold.
-Result<proof::Checkpoint> own_checkpoint(const ledger::LedgerInfo& info, const std::string& note,
-                                         uint64_t size) {
+// Checks a checkpoint of the ledger itself (stored, or sent by its server), so that export and
+// prove never hand out one that does not hold. size 0: any size.
+Result<proof::Checkpoint> own_checkpoint(const Backend& backend, const schemas::LedgerInfo& info,
+                                         const std::string& note, uint64_t size) {
   PASSBOOK_ASSIGN_OR_RETURN(proof::NoteVerifier verifier,
                             proof::parse_verifier_key(info.verifier_key));
   auto checkpoint = proof::verify_checkpoint(note, verifier, info.origin);
-  if (!checkpoint.is_ok() || checkpoint->size != size) {
+  if (!checkpoint.is_ok() || (size != 0 && checkpoint->size != size)) {
     const std::string why = checkpoint.is_ok() ? "it names size " + std::to_string(checkpoint->size)
                                                : checkpoint.status().message();
-    return data_loss("the stored checkpoint for size " + std::to_string(size) +
-                     " does not verify (" + why + "); run passbook verify");
+    return data_loss(std::string(backend.remote() ? "the server's" : "the stored") +
+                     " checkpoint for size " + (size == 0 ? "latest" : std::to_string(size)) +
+                     " does not verify (" + why + "); " + check_advice(backend));
   }
   return checkpoint;
 }
 
+// An entry's exact bytes, as the backend has them.
+Result<std::string> entry_bytes(Backend& backend, uint64_t seq) {
+  PASSBOOK_ASSIGN_OR_RETURN(std::vector<std::string> found, backend.entries(seq, 1));
+  if (found.empty()) return not_found("there is no entry " + std::to_string(seq));
+  return std::move(found.front());
+}
+
 // ---- export --------------------------------------------------------------------------------
+//
+// Locally, every checkpoint the ledger stored is written after the entry that completes it.
+// Remotely that would take a request per entry, so the export carries the checkpoints that cost
+// at most a request or two per page of entries: the latest (which the client has proven
+// consistent with what this user saw before), the one at --to + 1 if the ledger signed one, and
+// in each page of entries the last commit boundary (entries of one commit share their commit
+// time, and every commit is signed).
+
+struct ExportPlan {
+  uint64_t size = 0;                      // the ledger's size the export describes
+  std::map<uint64_t, std::string> notes;  // remote: checkpoints known so far, by size
+};
+
+// Writes one entry line and, if there is one, the checkpoint it completes.
+Status write_entry(Backend& backend, const ExportPlan& plan, uint64_t seq,
+                   const std::string& bytes) {
+  std::cout << json::ObjectWriter()
+                   .number("seq", seq)
+                   .string("entry", to_base64(bytes))
+                   .string("leaf_hash", to_hex(proof::leaf_hash(bytes)))
+                   .finish()
+            << '\n';
+  std::optional<std::string> note;
+  if (backend.remote()) {
+    if (auto it = plan.notes.find(seq + 1); it != plan.notes.end()) note = it->second;
+  } else {
+    PASSBOOK_ASSIGN_OR_RETURN(note, find_checkpoint(backend, seq + 1));
+  }
+  if (note) std::cout << json::ObjectWriter().string("checkpoint", *note).finish() << '\n';
+  if (!std::cout) return unavailable("cannot write the export to standard output");
+  return Status::ok();
+}
+
+// Remote: the size of the last commit boundary among page[0..n) (entries first, first + 1, ...)
+// that falls inside the page, or nothing. Entries that do not decode give no boundary; the
+// export passes them on for the checker to refuse.
+std::optional<uint64_t> last_boundary(const std::vector<std::string>& page, uint64_t first) {
+  std::optional<int64_t> next_commit;
+  for (size_t i = page.size(); i-- > 0;) {
+    auto entry = schemas::decode<schemas::Entry>(page[i], "an entry");
+    if (!entry.is_ok()) return std::nullopt;
+    if (next_commit && *next_commit != entry->commit_ms) return first + i + 1;
+    next_commit = entry->commit_ms;
+  }
+  return std::nullopt;
+}
 
 Status run_export(const Args& args) {
-  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> ledger, open_ledger(args, false));
-  const ledger::LedgerInfo info = ledger->info();
-  if (info.size == 0) return failed_precondition("the ledger has no entries to export");
-  const std::string extent = extent_of(info.size);
-  PASSBOOK_ASSIGN_OR_RETURN(uint64_t from, size_option(args, "from", 0, info.size - 1, 0, extent));
+  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, open_backend(args, false));
+  PASSBOOK_ASSIGN_OR_RETURN(schemas::LedgerInfo info, backend->info());
+  ExportPlan plan;
+  plan.size = info.size;
+  if (backend->remote()) {
+    // The export describes the ledger as of its latest checkpoint, however much it grows while
+    // the export runs.
+    PASSBOOK_ASSIGN_OR_RETURN(std::string note, backend->checkpoint(0));
+    PASSBOOK_ASSIGN_OR_RETURN(proof::Checkpoint latest, own_checkpoint(*backend, info, note, 0));
+    plan.size = latest.size;
+    plan.notes[plan.size] = std::move(note);
+  }
+  if (plan.size == 0) return failed_precondition("the ledger has no entries to export");
+  const std::string extent = extent_of(plan.size);
+  PASSBOOK_ASSIGN_OR_RETURN(uint64_t from, size_option(args, "from", 0, plan.size - 1, 0, extent));
   PASSBOOK_ASSIGN_OR_RETURN(uint64_t to,
-                            size_option(args, "to", 0, info.size - 1, info.size - 1, extent));
+                            size_option(args, "to", 0, plan.size - 1, plan.size - 1, extent));
   if (from > to) {
     return invalid_argument("--from " + std::to_string(from) + " is after --to " +
                             std::to_string(to));
+  }
+  if (backend->remote() && to + 1 < plan.size) {
+    PASSBOOK_ASSIGN_OR_RETURN(std::optional<std::string> end, find_checkpoint(*backend, to + 1));
+    if (end) plan.notes[to + 1] = std::move(*end);
   }
 
   json::ObjectWriter header;
   header.string("origin", info.origin)
       .string("ledger_key", info.verifier_key)
-      .number("size", info.size)
+      .number("size", plan.size)
       .number("from", from)
       .number("to", to);
   if (from > 0) {
@@ -136,43 +222,52 @@ Status run_export(const Args& args) {
     // `from` entries. From those a checker rebuilds that tree's right edge, so that it can
     // recompute the roots of the checkpoints in the range; the first one it reaches confirms
     // the start (a wrong start cannot produce a signed root).
-    PASSBOOK_ASSIGN_OR_RETURN(ledger::StoredEntry before, ledger->entry(from - 1));
-    PASSBOOK_ASSIGN_OR_RETURN(std::vector<Hash32> path, ledger->inclusion_proof(from - 1, from));
+    PASSBOOK_ASSIGN_OR_RETURN(std::string before, entry_bytes(*backend, from - 1));
+    PASSBOOK_ASSIGN_OR_RETURN(std::vector<Hash32> path, backend->inclusion_proof(from - 1, from));
     header.raw("start", json::ObjectWriter()
                             .number("size", from)
-                            .string("leaf_hash", to_hex(before.leaf_hash))
+                            .string("leaf_hash", to_hex(proof::leaf_hash(before)))
                             .strings("path", hex_list(path))
                             .finish());
   }
   std::cout << header.finish() << '\n';
 
-  for (uint64_t seq = from; seq <= to; ++seq) {
-    // One entry in memory at a time: the export's size does not matter.
-    PASSBOOK_ASSIGN_OR_RETURN(ledger::StoredEntry stored, ledger->entry(seq));
-    std::cout << json::ObjectWriter()
-                     .number("seq", seq)
-                     .string("entry", to_base64(stored.bytes))
-                     .string("leaf_hash", to_hex(stored.leaf_hash))
-                     .finish()
-              << '\n';
-    // The checkpoint this entry completes, if the ledger signed one at this size.
-    auto note = ledger->checkpoint(seq + 1);
-    if (note.is_ok()) {
-      std::cout << json::ObjectWriter().string("checkpoint", *note).finish() << '\n';
-    } else if (note.status().code() != Status::Code::kNotFound) {
-      return note.status();
+  for (uint64_t seq = from; seq <= to;) {
+    // One page of entries in memory at a time: the export's size does not matter.
+    const uint64_t left = to - seq + 1;
+    const auto count = static_cast<uint32_t>(std::min<uint64_t>(left, schemas::kMaxEntriesPage));
+    PASSBOOK_ASSIGN_OR_RETURN(std::vector<std::string> page, backend->entries(seq, count));
+    if (page.empty()) {
+      return data_loss("the ledger stopped giving entries at " + std::to_string(seq) + " of " +
+                       std::to_string(plan.size));
     }
-    if (!std::cout) return unavailable("cannot write the export to standard output");
+    if (page.size() > count) page.resize(count);
+    if (backend->remote()) {
+      if (auto boundary = last_boundary(page, seq); boundary && plan.notes.count(*boundary) == 0) {
+        PASSBOOK_ASSIGN_OR_RETURN(std::optional<std::string> note,
+                                  find_checkpoint(*backend, *boundary));
+        if (note) plan.notes[*boundary] = std::move(*note);
+      }
+    }
+    for (const std::string& bytes : page) {
+      PASSBOOK_RETURN_IF_ERROR(write_entry(*backend, plan, seq, bytes));
+      plan.notes.erase(seq + 1);
+      ++seq;
+    }
   }
   std::cout.flush();
   if (!std::cout) return unavailable("cannot write the export to standard output");
-  return ledger->close();
+  return backend->close();
 }
 
 // ---- prove ---------------------------------------------------------------------------------
 
-Status prove_inclusion(const Args& args, const ledger::Ledger& ledger,
-                       const ledger::LedgerInfo& info) {
+// How many sizes prove asks about on either side of one without a checkpoint.
+uint64_t checkpoint_search(const Backend& backend) {
+  return backend.remote() ? kRemoteCheckpointSearch : kCheckpointSearch;
+}
+
+Status prove_inclusion(const Args& args, Backend& backend, const schemas::LedgerInfo& info) {
   const std::string extent = extent_of(info.size);
   PASSBOOK_ASSIGN_OR_RETURN(uint64_t seq,
                             size_option(args, "seq", 0, info.size - 1, std::nullopt, extent));
@@ -180,22 +275,25 @@ Status prove_inclusion(const Args& args, const ledger::Ledger& ledger,
                             size_option(args, "size", seq + 1, info.size, info.size,
                                         "entry " + std::to_string(seq) + " is in trees of size " +
                                             std::to_string(seq + 1) + " and larger; " + extent));
-  PASSBOOK_ASSIGN_OR_RETURN(std::string note, checkpoint_for(ledger, size, info.size, "size"));
-  PASSBOOK_ASSIGN_OR_RETURN(ledger::StoredEntry stored, ledger.entry(seq));
-  PASSBOOK_ASSIGN_OR_RETURN(std::vector<Hash32> path, ledger.inclusion_proof(seq, size));
-  PASSBOOK_ASSIGN_OR_RETURN(proof::Checkpoint checkpoint, own_checkpoint(info, note, size));
-  if (Status s = proof::verify_inclusion(stored.leaf_hash, seq, size, path, checkpoint.root);
-      !s.is_ok()) {
-    return data_loss("the stored tree does not prove entry " + std::to_string(seq) +
-                     " against its own checkpoint (" + s.message() + "); run passbook verify");
+  PASSBOOK_ASSIGN_OR_RETURN(std::string note, checkpoint_for(backend, size, info.size, "size",
+                                                             checkpoint_search(backend)));
+  PASSBOOK_ASSIGN_OR_RETURN(std::string bytes, entry_bytes(backend, seq));
+  const Hash32 leaf = proof::leaf_hash(bytes);
+  PASSBOOK_ASSIGN_OR_RETURN(std::vector<Hash32> path, backend.inclusion_proof(seq, size));
+  PASSBOOK_ASSIGN_OR_RETURN(proof::Checkpoint checkpoint,
+                            own_checkpoint(backend, info, note, size));
+  if (Status s = proof::verify_inclusion(leaf, seq, size, path, checkpoint.root); !s.is_ok()) {
+    return data_loss(std::string(backend.remote() ? "the server's" : "the stored") +
+                     " tree does not prove entry " + std::to_string(seq) +
+                     " against its own checkpoint (" + s.message() + "); " + check_advice(backend));
   }
   std::cout << json::ObjectWriter(true)
                    .string("kind", "inclusion")
                    .string("origin", info.origin)
                    .number("index", seq)
                    .number("size", size)
-                   .string("leaf_hash", to_hex(stored.leaf_hash))
-                   .string("entry", to_base64(stored.bytes))
+                   .string("leaf_hash", to_hex(leaf))
+                   .string("entry", to_base64(bytes))
                    .strings("path", hex_list(path))
                    .string("checkpoint", note)
                    .finish()
@@ -203,25 +301,30 @@ Status prove_inclusion(const Args& args, const ledger::Ledger& ledger,
   return Status::ok();
 }
 
-Status prove_consistency(const Args& args, const ledger::Ledger& ledger,
-                         const ledger::LedgerInfo& info) {
+Status prove_consistency(const Args& args, Backend& backend, const schemas::LedgerInfo& info) {
   const std::string sizes =
       "sizes run from 1 to the ledger's " + std::to_string(info.size) + " entries";
   PASSBOOK_ASSIGN_OR_RETURN(uint64_t size1,
                             size_option(args, "from", 1, info.size, std::nullopt, sizes));
   PASSBOOK_ASSIGN_OR_RETURN(uint64_t size2, size_option(args, "to", size1, info.size, info.size,
                                                         "--to must be at least --from; " + sizes));
-  PASSBOOK_ASSIGN_OR_RETURN(std::string note1, checkpoint_for(ledger, size1, info.size, "from"));
-  PASSBOOK_ASSIGN_OR_RETURN(std::string note2, checkpoint_for(ledger, size2, info.size, "to"));
+  const uint64_t search = checkpoint_search(backend);
+  PASSBOOK_ASSIGN_OR_RETURN(std::string note1,
+                            checkpoint_for(backend, size1, info.size, "from", search));
+  PASSBOOK_ASSIGN_OR_RETURN(std::string note2,
+                            checkpoint_for(backend, size2, info.size, "to", search));
   PASSBOOK_ASSIGN_OR_RETURN(std::vector<Hash32> proof_hashes,
-                            ledger.consistency_proof(size1, size2));
-  PASSBOOK_ASSIGN_OR_RETURN(proof::Checkpoint checkpoint1, own_checkpoint(info, note1, size1));
-  PASSBOOK_ASSIGN_OR_RETURN(proof::Checkpoint checkpoint2, own_checkpoint(info, note2, size2));
+                            backend.consistency_proof(size1, size2));
+  PASSBOOK_ASSIGN_OR_RETURN(proof::Checkpoint checkpoint1,
+                            own_checkpoint(backend, info, note1, size1));
+  PASSBOOK_ASSIGN_OR_RETURN(proof::Checkpoint checkpoint2,
+                            own_checkpoint(backend, info, note2, size2));
   if (Status s =
           proof::verify_consistency(size1, size2, proof_hashes, checkpoint1.root, checkpoint2.root);
       !s.is_ok()) {
-    return data_loss("the stored tree does not prove its own checkpoints consistent (" +
-                     s.message() + "); run passbook verify");
+    return data_loss(std::string(backend.remote() ? "the server's" : "the stored") +
+                     " tree does not prove its own checkpoints consistent (" + s.message() + "); " +
+                     check_advice(backend));
   }
   std::cout << json::ObjectWriter(true)
                    .string("kind", "consistency")
@@ -248,12 +351,12 @@ Status run_prove(const Args& args) {
     return invalid_argument("--size goes with --seq; a consistency proof takes --from and --to");
   }
   if (consistency && !args.has("from")) return invalid_argument("--from is required with --to");
-  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> ledger, open_ledger(args, false));
-  const ledger::LedgerInfo info = ledger->info();
+  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, open_backend(args, false));
+  PASSBOOK_ASSIGN_OR_RETURN(schemas::LedgerInfo info, backend->info());
   if (info.size == 0) return failed_precondition("the ledger has no entries to prove");
-  PASSBOOK_RETURN_IF_ERROR(inclusion ? prove_inclusion(args, *ledger, info)
-                                     : prove_consistency(args, *ledger, info));
-  return ledger->close();
+  PASSBOOK_RETURN_IF_ERROR(inclusion ? prove_inclusion(args, *backend, info)
+                                     : prove_consistency(args, *backend, info));
+  return backend->close();
 }
 
 // ---- check-proof ---------------------------------------------------------------------------
@@ -602,28 +705,44 @@ Status run_check_proof(const Args& args) {
   std::exit(kExitUsage);
 }
 
+// The backend's options (--data, or --server and its --key), then the command's own.
+std::vector<OptionSpec> with_backend(std::vector<OptionSpec> options,
+                                     const std::string& server_help = "") {
+  std::vector<OptionSpec> all = backend_options();
+  for (auto& option : all) {
+    if (option.name == "server" && !server_help.empty()) option.help = server_help;
+  }
+  all.push_back(
+      {"key", true, "with --server: the auditor's (or admin's) key file that opens the session"});
+  all.insert(all.end(), options.begin(), options.end());
+  return all;
+}
+
 }  // namespace
 
 std::vector<Command> audit_commands() {
   return {
-      {"export",
-       "[--data DIR] [--from SEQ] [--to SEQ]",
+      {"export", "[--data DIR | --server HOST:PORT --key FILE] [--from SEQ] [--to SEQ]",
        "write entries and signed checkpoints as JSON lines, for independent checking",
-       {data_option(),
-        {"from", true, "the first entry to export (default: 0)"},
-        {"to", true, "the last entry to export (default: the newest)"}},
-       0,
-       run_export},
+       with_backend(
+           {{"from", true, "the first entry to export (default: 0)"},
+            {"to", true, "the last entry to export (default: the newest)"}},
+           "HOST:PORT of a passbookd. A remote export has every entry but, to spare the server a "
+           "request per entry, only some checkpoints: the latest (it covers them all), the one "
+           "--to completes and at most one more per " +
+               std::to_string(schemas::kMaxEntriesPage) + " entries; a local export has every one"),
+       0, run_export},
       {"prove",
-       "[--data DIR] (--seq SEQ [--size SIZE] | --from SIZE [--to SIZE])",
+       "[--data DIR | --server HOST:PORT --key FILE] (--seq SEQ [--size SIZE] | --from SIZE "
+       "[--to SIZE])",
        "write an inclusion or consistency proof with its signed checkpoint(s) as JSON",
-       {data_option(),
-        {"seq", true, "prove that this entry is in the ledger"},
-        {"size", true, "... in the tree of this size (default: the latest; it needs a checkpoint)"},
-        {"from", true, "prove that the tree of this size ..."},
-        {"to", true, "... is contained in the tree of this size (default: the latest)"}},
-       0,
-       run_prove},
+       with_backend(
+           {{"seq", true, "prove that this entry is in the ledger"},
+            {"size", true,
+             "... in the tree of this size (default: the latest; it needs a checkpoint)"},
+            {"from", true, "prove that the tree of this size ..."},
+            {"to", true, "... is contained in the tree of this size (default: the latest)"}}),
+       0, run_prove},
       {"check-proof",
        "FILE --key VKEY",
        "check a proof offline: exit 0 it holds, 4 it does not, 2 malformed (FILE - is stdin)",
