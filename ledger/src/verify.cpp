@@ -1,6 +1,8 @@
 #include "passbook/ledger/verify.h"
 
 #include <algorithm>
+#include <system_error>
+#include <thread>
 
 #include "apply.h"
 #include "chain.h"
@@ -96,6 +98,61 @@ std::optional<uint64_t> row_seq(std::string_view key, std::string_view value) {
   return std::nullopt;
 }
 
+// One stored entry on its way through the walk. What does not depend on the entries before it
+// (decoding, the envelope's signatures) is worked out first, for a whole batch on every core:
+// Ed25519 checks are most of verify's work and the walk itself is sequential.
+struct WalkItem {
+  std::string key;
+  std::string bytes;
+  std::optional<schemas::Entry> entry;
+  std::optional<schemas::Envelope> envelope;
+  Status problem;             // why entry or envelope did not decode
+  bool signature_ok = false;  // the signer's signature over the envelope
+  bool cosignatures_ok = false;
+};
+
+void check_independently(WalkItem& item) {
+  const std::string label =
+      "entry " + (item.key.size() == 8 ? std::to_string(get_u64_be(item.key)) : std::string("?"));
+  auto entry = schemas::decode<schemas::Entry>(item.bytes, label);
+  if (!entry.is_ok()) {
+    item.problem = entry.status();
+    return;
+  }
+  item.entry = std::move(entry).value();
+  const std::string& envelope_bytes = item.entry->signed_envelope.envelope;
+  auto envelope = schemas::decode<schemas::Envelope>(envelope_bytes, "the envelope of " + label);
+  if (!envelope.is_ok()) {
+    item.problem = envelope.status();
+    return;
+  }
+  item.envelope = std::move(envelope).value();
+  item.signature_ok = proof::ed25519_verify(item.envelope->signer, envelope_bytes,
+                                            item.entry->signed_envelope.signature);
+  item.cosignatures_ok = std::all_of(
+      item.entry->signed_envelope.cosignatures.begin(),
+      item.entry->signed_envelope.cosignatures.end(), [&](const schemas::CoSignature& c) {
+        return proof::ed25519_verify(c.key, envelope_bytes, c.signature);
+      });
+}
+
+// Runs check_independently over the batch on `threads` threads (this one included).
+void check_batch(std::vector<WalkItem>& batch, unsigned threads) {
+  const auto work = [&batch, threads](unsigned part) {
+    for (size_t i = part; i < batch.size(); i += threads) check_independently(batch[i]);
+  };
+  std::vector<std::thread> helpers;
+  for (unsigned part = 1; part < threads; ++part) {
+    try {
+      helpers.emplace_back(work, part);
+    } catch (const std::system_error&) {
+      work(part);  // no thread to be had: the same work, on this one
+    }
+  }
+  work(0);
+  for (auto& helper : helpers) helper.join();
+}
+
 class Verifier {
  public:
   Verifier(const Storage& storage, const VerifyOptions& options)
@@ -112,9 +169,13 @@ class Verifier {
     if (through_ == 0) compare_state();  // nothing is stored yet: the stored state must be empty
 
     Status scanned = storage_.scan(Column::kEntries, "", "", [this](std::string_view k, std::string_view v) {
-      return walk_entry(k, v);
+      WalkItem& item = batch_.emplace_back();
+      item.key = k;
+      item.bytes = v;
+      return batch_.size() < kWalkBatch || walk_batch();
     });
     if (!scanned.is_ok()) problem(next_seq_, "reading the entries failed: " + scanned.message());
+    if (chain_intact_ && scanned.is_ok()) walk_batch();
     if (chain_intact_) finish_chain();
     if (options_.progress) options_.progress(report_.entries, total_);
     return std::move(report_);
@@ -142,17 +203,31 @@ class Verifier {
     });
   }
 
-  bool walk_entry(std::string_view key, std::string_view bytes) {
+  // Checks a batch's signatures on every core, then walks it in order. False: stop the scan.
+  bool walk_batch() {
+    check_batch(batch_, options_.threads != 0 ? options_.threads
+                                              : std::max(1u, std::thread::hardware_concurrency()));
+    bool go_on = true;
+    for (const WalkItem& item : batch_) {
+      go_on = walk_entry(item);
+      if (!go_on) break;
+    }
+    batch_.clear();
+    return go_on;
+  }
+
+  bool walk_entry(const WalkItem& item) {
     const uint64_t seq = next_seq_;
+    const std::string_view key = item.key;
+    const std::string_view bytes = item.bytes;
     if (key.size() != 8) return chain_problem(seq, "an entry is stored under a malformed key");
     const uint64_t stored_at = get_u64_be(key);
     if (stored_at != seq) {
       return chain_problem(seq, "entry " + std::to_string(seq) + " is missing (the next stored entry is " +
                                     std::to_string(stored_at) + ")");
     }
-    auto decoded = schemas::decode<schemas::Entry>(bytes, "entry " + std::to_string(seq));
-    if (!decoded.is_ok()) return chain_problem(seq, decoded.status().message());
-    const schemas::Entry& entry = *decoded;
+    if (!item.entry) return chain_problem(seq, item.problem.message());
+    const schemas::Entry& entry = *item.entry;
     if (entry.seq != seq) {
       return chain_problem(seq, "the entry stored at " + std::to_string(seq) + " says it is entry " +
                                     std::to_string(entry.seq));
@@ -171,7 +246,7 @@ class Verifier {
       return chain_problem(seq, "entry " + std::to_string(seq) + " is dated before the entry before it");
     }
     if (!check_merkle(seq, leaf)) return false;
-    if (!apply_entry(seq, entry)) return false;
+    if (!apply_entry(seq, item)) return false;
     prev_hash_ = leaf;
     prev_commit_ms_ = entry.commit_ms;
     ++next_seq_;
@@ -196,22 +271,19 @@ class Verifier {
     return true;
   }
 
-  bool apply_entry(uint64_t seq, const schemas::Entry& entry) {
-    const std::string& bytes = entry.signed_envelope.envelope;
-    auto envelope = schemas::decode<schemas::Envelope>(bytes, "the envelope of entry " + std::to_string(seq));
-    if (!envelope.is_ok()) return chain_problem(seq, envelope.status().message());
-    ++report_.signatures;
-    if (!proof::ed25519_verify(envelope->signer, bytes, entry.signed_envelope.signature)) {
+  bool apply_entry(uint64_t seq, const WalkItem& item) {
+    const schemas::Entry& entry = *item.entry;
+    if (!item.envelope) return chain_problem(seq, item.problem.message());
+    const schemas::Envelope* envelope = &*item.envelope;
+    report_.signatures += 1 + entry.signed_envelope.cosignatures.size();
+    if (!item.signature_ok) {
       return chain_problem(seq, "the signature of entry " + std::to_string(seq) + " does not verify");
     }
-    std::vector<PublicKey> cosigners;
-    for (const auto& cosignature : entry.signed_envelope.cosignatures) {
-      ++report_.signatures;
-      if (!proof::ed25519_verify(cosignature.key, bytes, cosignature.signature)) {
-        return chain_problem(seq, "a co-signature of entry " + std::to_string(seq) + " does not verify");
-      }
-      cosigners.push_back(cosignature.key);
+    if (!item.cosignatures_ok) {
+      return chain_problem(seq, "a co-signature of entry " + std::to_string(seq) + " does not verify");
     }
+    std::vector<PublicKey> cosigners;
+    for (const auto& cosignature : entry.signed_envelope.cosignatures) cosigners.push_back(cosignature.key);
     std::string nonce(as_chars(envelope->signer));
     nonce.append(as_chars(envelope->nonce));
     auto stored_nonce = storage_.get(Column::kNonces, nonce);
@@ -230,7 +302,7 @@ class Verifier {
       if (!value || value->size() != 8) return std::optional<int64_t>();
       return std::optional<int64_t>(static_cast<int64_t>(get_u64_be(*value)));
     };
-    EntryContext ctx{seq, entry.commit_ms, &*envelope, cosigners};
+    EntryContext ctx{seq, entry.commit_ms, envelope, cosigners};
     Txn txn;
     ApplyOutcome outcome = apply_envelope(state_, ctx, history, txn);
     if (!outcome.is_ok()) {
@@ -386,6 +458,8 @@ class Verifier {
   std::vector<uint64_t> checkpoint_sizes_;
   size_t checkpoint_cursor_ = 0;
   PostingDigest replay_postings_;
+  static constexpr size_t kWalkBatch = 2048;
+  std::vector<WalkItem> batch_;
 };
 
 }  // namespace

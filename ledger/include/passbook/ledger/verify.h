@@ -22,6 +22,8 @@ struct VerifyOptions {
   std::filesystem::path data_dir;
   // Called now and then with (entries checked, entries in the chain).
   std::function<void(uint64_t done, uint64_t total)> progress;
+  // Threads that check signatures (a batch of entries ahead of the walk); 0: one per core.
+  unsigned threads = 0;
 };
 
 struct VerifyProblem {
