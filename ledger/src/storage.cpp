@@ -183,6 +183,12 @@ Result<std::unique_ptr<Storage>> Storage::open(const std::filesystem::path& dir,
   if (mode != Mode::kCreate && !exists) {
     return not_found("there is no ledger in " + dir.string() + " (run passbook init first)");
   }
+  if (mode == Mode::kCreate) {
+    // RocksDB would create it too, but only after logging an ERROR about the missing directory,
+    // which `passbook init` would show its user.
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return unavailable("cannot create " + dir.string() + ": " + ec.message());
+  }
   auto impl = std::make_unique<Impl>();
   if (mode == Mode::kInspect) {
     impl->inspect_lock = std::make_unique<DirLock>();
