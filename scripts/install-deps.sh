@@ -14,8 +14,10 @@ packages=(
   # fonts that have Chinese in them.
   chromium fonts-noto-cjk
 )
+# Benchmarks only (bench/): Google Benchmark, PostgreSQL 15 and libpq for bench/compare-postgres.
+# Opt-in, so that building and testing never need PostgreSQL.
 if [[ "${PASSBOOK_WITH_BENCH:-0}" == 1 ]]; then
-  packages+=(libbenchmark-dev postgresql)
+  packages+=(libbenchmark-dev postgresql postgresql-15 libpq-dev)
 fi
 
 missing=()
