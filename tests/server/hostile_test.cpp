@@ -2,8 +2,11 @@
 // frames, requests out of order, too many requests in flight, slow peers, peers that never read,
 // too many connections. Each gets a clear error (or is cut off) and an honest client on another
 // connection keeps getting proven receipts all the while.
+#include <sys/resource.h>
 #include <boost/test/unit_test.hpp>
+
 #include <atomic>
+#include <fstream>
 #include <random>
 #include <set>
 #include <thread>
@@ -34,7 +37,9 @@ struct Hostile {
     posted(*honest, t.sign(t.secretary, {SetRule{"b1", "errand", 60, 0}}));
   }
 
-  SignedEnvelope credit() { return t.sign(t.secretary, {Credit{TestStreet::service("v1", 1, kToday, "errand")}}); }
+  SignedEnvelope credit() {
+    return t.sign(t.secretary, {Credit{TestStreet::service("v1", 1, kToday, "errand")}});
+  }
 
   // The honest client still gets a proven receipt on its own connection.
   void honest_works() {
@@ -63,6 +68,26 @@ bool usable(RawPeer& raw, uint32_t id) {
          decode<LedgerInfo>(reply->body, "info").is_ok();
 }
 
+// This process's resident memory (the server runs in it), in KiB.
+uint64_t resident_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6));
+  }
+  return 0;
+}
+
+// Raises the open-file limit as far as allowed; returns the soft limit now in force.
+rlim_t raise_open_files() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  limit.rlim_cur = limit.rlim_max;
+  (void)setrlimit(RLIMIT_NOFILE, &limit);
+  getrlimit(RLIMIT_NOFILE, &limit);
+  return limit.rlim_cur;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(hostile_test)
@@ -71,7 +96,8 @@ BOOST_AUTO_TEST_CASE(an_oversize_length_prefix_gets_an_error_and_the_connection_
   Hostile h;
   {
     RawPeer raw(h.t.port());
-    BOOST_REQUIRE(raw.send(frame_header(0xFFFFFFF0u, static_cast<uint8_t>(MessageType::kHello), 1)));
+    BOOST_REQUIRE(
+        raw.send(frame_header(0xFFFFFFF0u, static_cast<uint8_t>(MessageType::kHello), 1)));
     auto reply = raw.read_frame();
     BOOST_TEST(is_error(reply, Status::Code::kResourceExhausted));
     BOOST_TEST(raw.wait_closed());
@@ -80,7 +106,8 @@ BOOST_AUTO_TEST_CASE(an_oversize_length_prefix_gets_an_error_and_the_connection_
     // After authentication as well.
     RawPeer raw(h.t.port());
     BOOST_REQUIRE(raw.authenticate(h.t.secretary).is_ok());
-    BOOST_REQUIRE(raw.send(frame_header(kMaxRequestFrame + 1, static_cast<uint8_t>(MessageType::kSubmit), 5)));
+    BOOST_REQUIRE(raw.send(
+        frame_header(kMaxRequestFrame + 1, static_cast<uint8_t>(MessageType::kSubmit), 5)));
     BOOST_TEST(is_error(raw.read_frame(), Status::Code::kResourceExhausted));
     BOOST_TEST(raw.wait_closed());
   }
@@ -164,7 +191,8 @@ BOOST_AUTO_TEST_CASE(a_truncated_frame_then_close_harms_nobody) {
     RawPeer raw(h.t.port());
     if (authenticated) BOOST_REQUIRE(raw.authenticate(h.t.secretary).is_ok());
     const auto type = authenticated ? MessageType::kSubmit : MessageType::kHello;
-    BOOST_REQUIRE(raw.send(frame_header(100, static_cast<uint8_t>(type), 3) + std::string(10, 'x')));
+    BOOST_REQUIRE(
+        raw.send(frame_header(100, static_cast<uint8_t>(type), 3) + std::string(10, 'x')));
     raw.close();
     h.honest_works();
   }
@@ -178,7 +206,8 @@ BOOST_AUTO_TEST_CASE(a_truncated_frame_then_close_harms_nobody) {
     // A truncated frame, then silence: the frame timeout ends it.
     RawPeer raw(h.t.port());
     BOOST_REQUIRE(raw.authenticate(h.t.secretary).is_ok());
-    BOOST_REQUIRE(raw.send(frame_header(100, static_cast<uint8_t>(MessageType::kGetInfo), 3) + "abc"));
+    BOOST_REQUIRE(
+        raw.send(frame_header(100, static_cast<uint8_t>(MessageType::kGetInfo), 3) + "abc"));
     BOOST_TEST(raw.wait_closed(5s));
   }
   h.honest_works();
@@ -192,7 +221,7 @@ BOOST_AUTO_TEST_CASE(random_bytes_are_refused_or_cut_off) {
     std::string junk(1 + random() % 2048, '\0');
     for (char& c : junk) c = static_cast<char>(random());
     if (round % 3 == 1) junk[0] = junk[1] = 0;  // a plausible length now and then
-    raw.send(junk);  // the server may close before taking it all
+    raw.send(junk);                             // the server may close before taking it all
     BOOST_TEST(raw.wait_closed(5s), "round " << round);
   }
   // Random bodies behind good headers, after authentication: every request type answers with
@@ -265,7 +294,8 @@ BOOST_AUTO_TEST_CASE(a_huge_count_inside_a_valid_submit_body_is_refused) {
   const size_t count_at = single.size() - (twice.size() - single.size()) - 4;
   BOOST_REQUIRE(get_u32_be(std::string_view(single).substr(count_at)) == 1u);
   SignedEnvelope hostile;
-  hostile.envelope = single.substr(0, count_at) + std::string("\xFF\xFF\xFF\xF0", 4) + single.substr(count_at + 4);
+  hostile.envelope =
+      single.substr(0, count_at) + std::string("\xFF\xFF\xFF\xF0", 4) + single.substr(count_at + 4);
   hostile.signature = h.t.secretary.sign(hostile.envelope);
   BOOST_TEST(refused_with(h.honest->submit(hostile), Status::Code::kInvalidArgument));
   h.honest_works();
@@ -292,7 +322,8 @@ BOOST_AUTO_TEST_CASE(requests_before_authentication_are_refused) {
     RawPeer raw(h.t.port());
     BOOST_REQUIRE(raw.hello().is_ok());
     const uint64_t size = h.t.ledger->info().size;
-    auto reply = raw.request(MessageType::kSubmit, 2, try_encode(Submit{h.credit(), false, 0}).value());
+    auto reply =
+        raw.request(MessageType::kSubmit, 2, try_encode(Submit{h.credit(), false, 0}).value());
     BOOST_TEST(is_error(reply, Status::Code::kUnauthenticated));
     BOOST_TEST(raw.wait_closed());
     BOOST_TEST(h.t.ledger->info().size == size);
@@ -309,13 +340,14 @@ BOOST_AUTO_TEST_CASE(requests_before_authentication_are_refused) {
   h.honest_works();
 }
 
-BOOST_AUTO_TEST_CASE(an_unknown_message_type_after_authentication_gets_an_error_and_the_session_goes_on) {
+BOOST_AUTO_TEST_CASE(
+    an_unknown_message_type_after_authentication_gets_an_error_and_the_session_goes_on) {
   Hostile h;
   RawPeer raw(h.t.port());
   BOOST_REQUIRE(raw.authenticate(h.t.secretary).is_ok());
   uint32_t id = 10;
-  for (uint8_t type : {uint8_t{0x42}, uint8_t{0}, uint8_t{17}, reply_type(MessageType::kGetInfo), uint8_t{0xFF},
-                       static_cast<uint8_t>(MessageType::kHello)}) {
+  for (uint8_t type : {uint8_t{0x42}, uint8_t{0}, uint8_t{17}, reply_type(MessageType::kGetInfo),
+                       uint8_t{0xFF}, static_cast<uint8_t>(MessageType::kHello)}) {
     auto reply = raw.request(type, ++id, "");
     BOOST_TEST(is_error(reply, Status::Code::kInvalidArgument), "type " << int(type));
     BOOST_TEST((reply && reply->id == id));
@@ -334,11 +366,13 @@ BOOST_AUTO_TEST_CASE(a_peer_over_the_in_flight_limit_gets_resource_exhausted) {
   constexpr uint32_t kRequests = 64;
   std::string burst;
   for (uint32_t i = 0; i < kRequests; ++i) {
-    burst += frame_bytes(MessageType::kGetEntries, 100 + i, try_encode(GetEntries{0, 1000}).value());
+    burst +=
+        frame_bytes(MessageType::kGetEntries, 100 + i, try_encode(GetEntries{0, 1000}).value());
   }
   // Submits too: they hold their slot until the group is written.
   for (uint32_t i = 0; i < 8; ++i) {
-    burst += frame_bytes(MessageType::kSubmit, 500 + i, try_encode(Submit{h.credit(), true, 0}).value());
+    burst +=
+        frame_bytes(MessageType::kSubmit, 500 + i, try_encode(Submit{h.credit(), true, 0}).value());
   }
   BOOST_REQUIRE(raw.send(burst));
   std::set<uint32_t> answered;
@@ -397,7 +431,8 @@ BOOST_AUTO_TEST_CASE(slow_peers_are_disconnected) {
   {
     RawPeer raw(h.t.port());
     BOOST_REQUIRE(raw.authenticate(h.t.secretary).is_ok());
-    BOOST_TEST(dribble(raw, frame_bytes(MessageType::kSubmit, 3, try_encode(Submit{h.credit(), true, 0}).value())));
+    BOOST_TEST(dribble(raw, frame_bytes(MessageType::kSubmit, 3,
+                                        try_encode(Submit{h.credit(), true, 0}).value())));
   }
   h.honest_works();
 }
@@ -456,8 +491,12 @@ BOOST_AUTO_TEST_CASE(an_honest_client_keeps_getting_receipts_while_peers_misbeha
   for (int round = 0; round < 3000 && (round < 20 || answered < 30); ++round) {
     RawPeer raw(h.t.port());
     switch (round % 5) {
-      case 0: raw.send(frame_header(0xFFFFFFFFu, 1, 1)); break;
-      case 1: raw.send(frame_header(100, 1, 1) + "abc"); break;
+      case 0:
+        raw.send(frame_header(0xFFFFFFFFu, 1, 1));
+        break;
+      case 1:
+        raw.send(frame_header(100, 1, 1) + "abc");
+        break;
       case 2: {
         std::string junk(512, '\0');
         for (char& c : junk) c = static_cast<char>(random());
@@ -467,7 +506,8 @@ BOOST_AUTO_TEST_CASE(an_honest_client_keeps_getting_receipts_while_peers_misbeha
       case 3:
         if (raw.authenticate(h.t.admin).is_ok()) raw.send_frame(uint8_t{0x55}, 1, "??");
         break;
-      case 4: break;  // connects and says nothing
+      case 4:
+        break;  // connects and says nothing
     }
     if (round % 2 == 0) raw.reset();
   }
@@ -510,6 +550,60 @@ BOOST_AUTO_TEST_CASE(connections_over_the_cap_are_refused_and_existing_ones_keep
   }
   BOOST_REQUIRE_MESSAGE(next.is_ok(), next.status().to_string());
   BOOST_TEST((*next)->info().is_ok());
+  h.honest_works();
+}
+
+BOOST_AUTO_TEST_CASE(a_flood_of_invalid_signatures_is_refused_and_records_nothing) {
+  Hostile h;
+  auto attacker = h.t.connect(h.t.council);
+  const uint64_t before = h.honest->info()->size;
+  std::vector<SignedEnvelope> forged;
+  for (int i = 0; i < 500; ++i) {
+    SignedEnvelope e = h.credit();
+    e.signature[static_cast<size_t>(i) % e.signature.size()] ^= 0x01;
+    forged.push_back(std::move(e));
+  }
+  std::vector<Result<client::SubmitResult>> refused;
+  std::thread flood([&] { refused = attacker->submit_all(forged); });
+  for (int i = 0; i < 20; ++i) h.honest_works();
+  flood.join();
+  BOOST_TEST(refused.size() == forged.size());
+  for (const auto& r : refused) {
+    BOOST_TEST(refused_with(r, Status::Code::kUnauthenticated, "signature does not match"));
+  }
+  // Only the honest client's 20 credits were recorded, and the attacker's session still works.
+  BOOST_TEST(h.honest->info()->size == before + 20);
+  BOOST_TEST(attacker->info().is_ok());
+}
+
+BOOST_AUTO_TEST_CASE(thousands_of_idle_connections_cost_little_and_stop_nobody) {
+  const rlim_t files = raise_open_files();
+  // Both ends of every connection live in this process.
+  const size_t wanted = 2000;
+  const size_t count = std::min<size_t>(wanted, files > 200 ? (files - 200) / 2 : 0);
+  if (count < wanted)
+    BOOST_TEST_MESSAGE("open-file limit " << files << ": " << count << " connections");
+  BOOST_REQUIRE(count >= 100);
+  server::ServerOptions options;  // the default handshake timeout keeps them for 10 s
+  options.max_connections = count + 8;
+  Hostile h(options);
+  h.honest_works();
+  const uint64_t rss_before = resident_kib();
+  std::vector<std::unique_ptr<RawPeer>> idle;
+  for (size_t i = 0; i < count; ++i) {
+    idle.push_back(std::make_unique<RawPeer>(h.t.port()));
+    BOOST_REQUIRE(idle.back()->connected());
+  }
+  for (int i = 0; i < 10; ++i) h.honest_works();
+  const uint64_t grown = resident_kib() - std::min(rss_before, resident_kib());
+  // The silent peers are kept, not dropped: a sample of them can still open a session.
+  for (size_t i = 0; i < count; i += count / 10)
+    BOOST_TEST(idle[i]->authenticate(h.t.admin).is_ok());
+  BOOST_TEST_MESSAGE(count << " idle connections: resident memory grew by " << grown << " KiB");
+  // A session that has not said anything must not hold large buffers: well under 256 KiB each
+  // (both ends and the test's own bookkeeping included).
+  BOOST_TEST(grown < count * 256);
+  idle.clear();
   h.honest_works();
 }
 
