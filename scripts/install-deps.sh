@@ -9,6 +9,7 @@ packages=(
   libboost1.81-dev libboost-test1.81-dev
   libcereal-dev libssl-dev libsodium-dev
   clang clang-tidy clang-format libclang-rt-14-dev
+  llvm  # llvm-symbolizer: file:line in fuzzer and sanitizer reports (clang only recommends it)
   python3 openssl
   # The street's printable pages are rendered in a test (tests/street/render_test.cpp), with
   # fonts that have Chinese in them.

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <system_error>
 
 #include "backend.h"
 #include "cli.h"
@@ -375,15 +376,21 @@ class FileCloser {
 Result<std::string> read_bounded(const std::string& file, size_t limit, const std::string& what) {
   const std::string name = file == "-" ? "standard input" : file;
   std::unique_ptr<std::FILE, FileCloser> f(file == "-" ? stdin : std::fopen(file.c_str(), "rb"));
-  if (!f) return invalid_argument("cannot read " + name + ": " + std::strerror(errno));
+  if (!f) {
+    const int error = errno;
+    return invalid_argument("cannot read " + name + ": " + std::generic_category().message(error));
+  }
   std::string out;
   char buffer[1 << 16];
   while (true) {
     const size_t n = std::fread(buffer, 1, sizeof buffer, f.get());
     out.append(buffer, n);
     if (out.size() > limit) {
-      return invalid_argument(name + " is larger than " + std::to_string(limit) + " bytes; " +
-                              what + " is never that large");
+      std::string message = name;
+      message += " is larger than " + std::to_string(limit) + " bytes; ";
+      message += what;
+      message += " is never that large";
+      return invalid_argument(message);
     }
     if (n < sizeof buffer) break;
   }
@@ -702,7 +709,7 @@ Status run_check_proof(const Args& args) {
   // exit_code_for gives InvalidArgument. Everything but `status` is already destroyed.
   std::cout.flush();
   std::cerr << "passbook check-proof: " << status.message() << "\n";
-  std::exit(kExitUsage);
+  std::exit(kExitUsage);  // NOLINT(concurrency-mt-unsafe): the CLI is single-threaded here
 }
 
 // The backend's options (--data, or --server and its --key), then the command's own.

@@ -258,7 +258,7 @@ Status run_import(const Args& args) {
     Result<Submitted> submitted = envelope.is_ok() ? backend->submit(std::move(envelope).value())
                                                    : Result<Submitted>(envelope.status());
     if (!submitted.is_ok()) {
-      Status status = submitted.status();
+      const Status& status = submitted.status();
       if (b == 0) {
         return status.with_context("nothing was imported: the ledger refused " +
                                    lines_text(plan, batches[b]));

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 #include <map>
+#include <system_error>
 
 #include "passbook/schemas/encoding.h"
 #include "street_text.h"
@@ -34,7 +35,9 @@ class Fd {
 };
 
 Status io_error(const std::string& what, const std::filesystem::path& path) {
-  return unavailable(what + " " + path.string() + ": " + std::strerror(errno));
+  // Read before anything here allocates; the category's message is strerror's text, thread-safe.
+  const int error = errno;
+  return unavailable(what + " " + path.string() + ": " + std::generic_category().message(error));
 }
 
 Status write_all(int fd, std::string_view bytes, const std::filesystem::path& path) {

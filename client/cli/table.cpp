@@ -62,9 +62,11 @@ void Table::print(std::ostream& out) const {
     out << line << "\n";
   };
   std::vector<std::string> titles;
+  titles.reserve(columns_.size());
   for (const auto& column : columns_) titles.push_back(column.title);
   print_row(titles);
   std::vector<std::string> rules;
+  rules.reserve(widths.size());
   for (size_t w : widths) rules.emplace_back(std::string(w, '-'));
   print_row(rules);
   for (const auto& row : rows_) print_row(row);

@@ -50,7 +50,7 @@ struct AsyncClient::Impl : std::enable_shared_from_this<AsyncClient::Impl> {
   uint32_t next_id = 1;
 
   struct Pending {
-    explicit Pending(asio::any_io_executor ex) : timer(ex) {}
+    explicit Pending(const asio::any_io_executor& ex) : timer(ex) {}
     asio::steady_timer timer;
     std::optional<Result<std::pair<uint8_t, std::string>>> reply;
   };
@@ -73,7 +73,8 @@ struct AsyncClient::Impl : std::enable_shared_from_this<AsyncClient::Impl> {
   schemas::AuthenticateReply session;
   std::optional<Trust> trust;
 
-  explicit Impl(asio::any_io_executor ex, ClientOptions o) : executor(ex), options(std::move(o)) {}
+  explicit Impl(asio::any_io_executor ex, ClientOptions o)
+      : executor(std::move(ex)), options(std::move(o)) {}
 
   template <class Fn>
   auto with_stream(Fn&& fn) {
@@ -616,13 +617,14 @@ std::vector<Result<SubmitResult>> Client::submit_all(std::vector<schemas::Signed
     asio::steady_timer done(executor, asio::steady_timer::time_point::max());
     for (size_t i = 0; i < batch.size(); ++i) {
       asio::co_spawn(executor, async->submit(std::move(batch[i])),
-                     [&, i](std::exception_ptr error, Result<SubmitResult> result) {
+                     [&, i](const std::exception_ptr& error, Result<SubmitResult> result) {
                        results[i] = error ? Result<SubmitResult>(internal_error("a submit failed")) : std::move(result);
                        if (--remaining == 0) done.cancel();
                      });
     }
     if (remaining > 0) co_await done.async_wait(asio::as_tuple(asio::use_awaitable));
     std::vector<Result<SubmitResult>> out;
+    out.reserve(results.size());
     for (auto& r : results) out.push_back(std::move(*r));
     // Receipts checked against a head that others had moved are linked to the latest now.
     auto linked = co_await async->refresh();

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <system_error>
 #include <future>
 #include <mutex>
 #include <shared_mutex>
@@ -61,7 +62,7 @@ Status probe_disk(const std::filesystem::path& dir) {
   if (fd < 0) {
     const int error = errno;
     return unavailable("the disk still cannot take a write (" + file.string() + ": " +
-                       std::strerror(error) + ")");
+                       std::generic_category().message(error) + ")");
   }
   const std::string block(64 << 10, '\0');
   int error = 0;
@@ -82,7 +83,7 @@ Status probe_disk(const std::filesystem::path& dir) {
   std::error_code ec;
   std::filesystem::remove(file, ec);
   if (error != 0) {
-    const std::string why = std::strerror(error);
+    const std::string why = std::generic_category().message(error);
     return error == ENOSPC || error == EDQUOT
                ? resource_exhausted("the disk is still full (" + why + ")")
                : unavailable("the disk still cannot take a write (" + why + ")");

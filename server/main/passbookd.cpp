@@ -84,7 +84,12 @@ int main(int argc, char** argv) {
       else if (value == "error") server::set_log_level(server::LogLevel::kError);
       else return fail("--log-level is debug, info, warn or error", 2);
     } else {
-      return fail("unknown option or bad value: " + flag + " " + value + "\n" + kUsage, 2);
+      std::string message = "unknown option or bad value: " + flag;
+      message += " ";
+      message += value;
+      message += "\n";
+      message += kUsage;
+      return fail(message, 2);
     }
   }
   if (ledger_options.data_dir.empty()) return fail(std::string("--data is required\n") + kUsage, 2);

@@ -13,6 +13,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "commit_pipeline.h"
 #include "log.h"
@@ -216,14 +217,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     ++in_flight_;
     if (type == static_cast<uint8_t>(schemas::MessageType::kSubmit)) {
-      submit(id, std::move(frame->body));
+      submit(id, frame->body);
     } else {
       query(id, static_cast<schemas::MessageType>(type), std::move(frame->body));
     }
     co_return true;
   }
 
-  void submit(uint32_t id, std::string body) {
+  void submit(uint32_t id, std::string_view body) {
     auto request = schemas::decode<schemas::Submit>(body, "Submit");
     if (!request.is_ok()) {
       finish(id, reply_type(schemas::MessageType::kSubmit), request.status());
@@ -273,7 +274,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void finish(uint32_t id, uint8_t type, Result<std::string> reply) {
     if (reply.is_ok()) {
       --in_flight_;
-      send(type, id, std::move(reply).value());
+      send(type, id, reply.value());
       after_reply();
     } else {
       finish_error(id, reply.status());
@@ -299,7 +300,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     send(static_cast<uint8_t>(schemas::MessageType::kError), id, schemas::try_encode(error).value());
   }
 
-  void send(uint8_t type, uint32_t id, std::string body) {
+  void send(uint8_t type, uint32_t id, std::string_view body) {
     if (!open_) return;
     std::string frame = schemas::encode_frame(type, id, body);
     outbox_bytes_ += frame.size();

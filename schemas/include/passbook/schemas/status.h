@@ -139,7 +139,10 @@ class [[nodiscard]] Result {
 #define PASSBOOK_CONCAT(a, b) PASSBOOK_CONCAT_INNER(a, b)
 #define PASSBOOK_ASSIGN_OR_RETURN(lhs, expr) \
   PASSBOOK_ASSIGN_OR_RETURN_IMPL(PASSBOOK_CONCAT(passbook_result_, __LINE__), lhs, expr)
+// tmp is a name and lhs may be a declaration (`auto x`): neither can be parenthesised.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define PASSBOOK_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                                   \
   if (!tmp.is_ok()) return tmp.status();               \
   lhs = std::move(tmp).value()
+// NOLINTEND(bugprone-macro-parentheses)
