@@ -29,7 +29,8 @@ Status run_backup(const Args& args) {
         made.status().message().find("in use") != std::string::npos) {
       return unavailable(
           made.status().message() +
-          ". Stop passbookd for the backup, or back up the ledger it serves through passbookd");
+          ". Stop passbookd for the backup, or run passbookd with --backup-dir " + to +
+          " and send it SIGUSR1 (kill -USR1 PID): it stores a backup while it serves");
     }
     return made.status();
   }

@@ -650,6 +650,15 @@ Outcome Ledger::submit(schemas::SignedEnvelope signed_envelope) {
 }
 
 Status Ledger::close() { return impl_->close(); }
+
+Status Ledger::copy_database(const std::filesystem::path& dir) const {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return unavailable("cannot create " + dir.string() + ": " + ec.message());
+  std::shared_lock lock(impl_->mutex);
+  PASSBOOK_RETURN_IF_ERROR(impl_->require_open());
+  return impl_->storage->checkpoint(dir / "db");
+}
 Status Ledger::recover() { return impl_->recover(); }
 bool Ledger::needs_recovery() const {
   std::shared_lock lock(impl_->mutex);

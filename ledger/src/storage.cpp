@@ -7,6 +7,7 @@
 #include <rocksdb/env.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
@@ -279,6 +280,16 @@ Result<std::optional<std::pair<std::string, std::string>>> Storage::last_before(
 
 Status Storage::verify_checksums() const {
   return from_rocksdb(impl_->db->VerifyChecksum(), "checking the checksums of the table files");
+}
+
+Status Storage::checkpoint(const std::filesystem::path& dir) const {
+  rocksdb::Checkpoint* raw = nullptr;
+  PASSBOOK_RETURN_IF_ERROR(
+      from_rocksdb(rocksdb::Checkpoint::Create(impl_->db.get(), &raw), "preparing a copy"));
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  // log_size_for_flush 0: memtables are flushed first, so the copy is table files only.
+  return from_rocksdb(checkpoint->CreateCheckpoint(dir.string(), 0),
+                      "copying the database to " + dir.string());
 }
 
 Status Storage::clear(Column column) {

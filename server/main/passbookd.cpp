@@ -3,10 +3,12 @@
 #include <charconv>
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "../src/log.h"
+#include "live_backup.h"
 #include "passbook/ledger/ledger.h"
 #include "passbook/server/server.h"
 
@@ -16,11 +18,13 @@ constexpr const char* kUsage =
     "usage: passbookd --data DIR [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
     "                 [--ledger-key FILE] [--max-connections N] [--max-in-flight N]\n"
     "                 [--idle-timeout-s N] [--log-level debug|info|warn|error]\n"
-    "                 [--skip-checksum-scan]\n"
+    "                 [--skip-checksum-scan] [--backup-dir DIR]\n"
     "Serves the ledger in DIR (default listen 127.0.0.1:7411). Plain TCP only on loopback;\n"
     "any other address needs --tls-cert and --tls-key (TLS 1.3). At start every table file's\n"
     "checksums are read (damage is refused, exit status 4); --skip-checksum-scan skips that\n"
-    "for a very large ledger (run passbook verify on a copy instead).\n";
+    "for a very large ledger (run passbook verify on a copy instead).\n"
+    "With --backup-dir, `kill -USR1 PID` stores a backup of the ledger as it is at that moment\n"
+    "in DIR while it is being served (list and restore with passbook backups / restore).\n";
 
 bool parse_number(const std::string& text, uint64_t max, uint64_t& out) {
   const char* end = text.data() + text.size();
@@ -39,6 +43,7 @@ int main(int argc, char** argv) {
   using namespace passbook;
   server::ServerOptions options;
   ledger::Options ledger_options;
+  std::filesystem::path backup_dir;
   std::vector<std::string> args(argv + 1, argv + argc);
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& flag = args[i];
@@ -69,6 +74,8 @@ int main(int argc, char** argv) {
       options.tls_cert = value;
     } else if (flag == "--tls-key") {
       options.tls_key = value;
+    } else if (flag == "--backup-dir") {
+      backup_dir = value;
     } else if (flag == "--ledger-key") {
       ledger_options.ledger_key_file = value;
     } else if (flag == "--max-connections" && parse_number(value, 1'000'000, number) && number > 0) {
@@ -94,6 +101,7 @@ int main(int argc, char** argv) {
   }
   if (ledger_options.data_dir.empty()) return fail(std::string("--data is required\n") + kUsage, 2);
 
+  if (!backup_dir.empty()) server::LiveBackups::block_signal();
   auto ledger = ledger::Ledger::open(ledger_options);
   if (!ledger.is_ok()) {
     server::log(server::LogLevel::kError, "cannot serve " + ledger_options.data_dir.string() + ": " +
@@ -114,7 +122,13 @@ int main(int argc, char** argv) {
     server::log(server::LogLevel::kError, server.status().message());
     return server.status().code() == Status::Code::kInvalidArgument ? 2 : 5;
   }
+  std::optional<server::LiveBackups> backups;
+  if (!backup_dir.empty()) {
+    backups.emplace(**ledger, ledger_options.data_dir, backup_dir);
+    backups->start();
+  }
   Status served = (*server)->run(/*handle_signals=*/true);
+  backups.reset();  // a backup under way is finished before the ledger closes
   server->reset();
   Status closed = (*ledger)->close();
   if (!closed.is_ok()) server::log(server::LogLevel::kError, "closing the ledger failed: " + closed.message());

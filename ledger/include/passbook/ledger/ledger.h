@@ -117,6 +117,11 @@ class Ledger {
   Status recover();
   [[nodiscard]] bool needs_recovery() const;
 
+  // A consistent copy of this ledger's database in dir/db (dir must not hold one), taken while
+  // others read and write: what a crash at this moment would leave, which opens like one. For
+  // live backups (ledger::backup_from_copy). Any thread.
+  [[nodiscard]] Status copy_database(const std::filesystem::path& dir) const;
+
   // Writes a final state snapshot and closes the database. Called by the destructor if needed.
   Status close();
   ~Ledger();
