@@ -53,16 +53,10 @@ printf '%s\n' "${files[@]}" | sort -u |
     "$tidy" {} "$out"
 
 set +e
-python3 - "$#" <<'PY'
+python3 - <<'PY'
 import collections, glob, os, re, sys
 root = os.getcwd()
 pattern = re.compile(r"^(/[^:]+):(\d+):(\d+): (warning|error): (.*) \[([\w.,-]+)\]$")
-
-# TEMPORARY, until their owners (who were editing these files when tidy first ran clean) fix
-# them: findings tolerated by file and check. An entry that no longer matches anything fails the
-# run, so that it is deleted; nothing may be added here.
-PENDING = frozenset({
-})
 
 findings = set()
 errors = []
@@ -88,30 +82,19 @@ with open("build/tidy/findings.txt", "w") as f:
     for file, row, col, check, message in sorted(findings):
         f.write(f"{file}:{row}:{col}: {check}: {message}\n")
 
-pending = [f for f in findings if (f[0], f[3]) in PENDING]
-new = sorted(f for f in findings if (f[0], f[3]) not in PENDING)
-# Only a run over every file can tell that a pending finding is gone.
-whole_run = sys.argv[1] == "0"
-stale = sorted(PENDING - {(f[0], f[3]) for f in pending}) if whole_run else []
 by_check = collections.Counter(f[3] for f in findings)
-print(f"-- tidy: {len(findings)} findings ({len(pending)} pending in files being edited)")
+print(f"-- tidy: {len(findings)} findings")
 for check, count in sorted(by_check.items(), key=lambda kv: (-kv[1], kv[0])):
     print(f"   {count:4d}  {check}")
-for f in sorted(pending):
-    print(f"   pending: {f[0]}:{f[1]}:{f[2]}: {f[4]} [{f[3]}]")
-if stale:
-    print("-- tidy: fixed; delete these PENDING entries from scripts/tidy.sh:")
-    for file, check in stale:
-        print(f"   {file} {check}")
 if errors:
     print("-- tidy: files that do not parse:")
     for e in sorted(set(errors))[:40]:
         print("   " + e)
-if new:
-    print(f"-- tidy: {len(new)} findings (fix them, or NOLINT one with its reason):")
-    for f in new:
+if findings:
+    print("-- tidy: fix these, or NOLINT one on its line with the reason:")
+    for f in sorted(findings):
         print(f"   {f[0]}:{f[1]}:{f[2]}: {f[4]} [{f[3]}]")
-sys.exit(1 if (new or errors or stale) else 0)
+sys.exit(1 if (findings or errors) else 0)
 PY
 status=$?
 set -e

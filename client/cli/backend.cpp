@@ -54,6 +54,9 @@ class LocalBackend final : public Backend {
   Result<std::vector<Hash32>> consistency_proof(uint64_t size1, uint64_t size2) override {
     return ledger_->consistency_proof(size1, size2);
   }
+  Result<schemas::BackupReply> backup(bool /*verify*/) override {
+    return failed_precondition("a backup request goes to a server: give --server HOST:PORT");
+  }
   Status close() override { return ledger_->close(); }
   [[nodiscard]] bool remote() const override { return false; }
 
@@ -105,6 +108,7 @@ class RemoteBackend final : public Backend {
   Result<std::vector<Hash32>> consistency_proof(uint64_t size1, uint64_t size2) override {
     return client_->consistency_proof(size1, size2);
   }
+  Result<schemas::BackupReply> backup(bool verify) override { return client_->backup(verify); }
   Status close() override {
     client_.reset();
     return Status::ok();

@@ -38,6 +38,9 @@ class Backend {
   virtual Result<std::string> checkpoint(uint64_t size) = 0;  // 0: latest
   virtual Result<std::vector<Hash32>> inclusion_proof(uint64_t index, uint64_t size) = 0;
   virtual Result<std::vector<Hash32>> consistency_proof(uint64_t size1, uint64_t size2) = 0;
+  // Remote: asks passbookd to store a backup while it serves (admin keys, --backup-dir).
+  // Local: FailedPrecondition (a data directory is backed up with ledger::backup).
+  virtual Result<schemas::BackupReply> backup(bool verify) = 0;
   // Local: writes the state snapshot and releases the directory. Remote: closes the session.
   virtual Status close() = 0;
   [[nodiscard]] virtual bool remote() const = 0;

@@ -1,6 +1,7 @@
 // backup, backups, restore: copies of the ledger's database kept with RocksDB's backup engine.
 #include <iostream>
 
+#include "backend.h"
 #include "cli.h"
 #include "passbook/ledger/backup.h"
 #include "passbook/ledger/verify.h"
@@ -16,7 +17,29 @@ std::string describe(const ledger::BackupInfo& b) {
          std::to_string(b.bytes) + " bytes" + (b.verified ? ", verified before it was stored" : "");
 }
 
+// --server: passbookd stores the backup in its own --backup-dir while it serves.
+Status run_server_backup(const Args& args) {
+  if (args.has("to") || args.has("keep")) {
+    return invalid_argument(
+        "with --server the backup goes into passbookd's --backup-dir: leave out --to and --keep");
+  }
+  PASSBOOK_ASSIGN_OR_RETURN(std::unique_ptr<Backend> server, open_backend(args, false));
+  PASSBOOK_ASSIGN_OR_RETURN(schemas::BackupReply b, server->backup(args.flag("verify")));
+  PASSBOOK_RETURN_IF_ERROR(server->close());
+  std::cout << "passbookd at " << *args.get("server") << " stored backup " << b.id
+            << " in its backup directory (--backup-dir):\n  " << b.entries
+            << " entries (the signed checkpoint of size " << b.entries << "), root "
+            << to_hex(b.root).substr(0, 16) << "…, " << format_time(b.created_unix_s * 1000, 0)
+            << " UTC, " << b.files << " files, " << b.bytes << " bytes"
+            << (b.verified ? ", verified before it was stored" : "") << ".\n"
+            << "Restore it on the server's machine with passbook restore --from BACKUP_DIR --data "
+               "NEWDIR --id "
+            << b.id << ". The key files are not in the backup: keep them backed up apart.\n";
+  return Status::ok();
+}
+
 Status run_backup(const Args& args) {
+  if (args.has("server")) return run_server_backup(args);
   const auto dir = data_dir(args);
   PASSBOOK_ASSIGN_OR_RETURN(std::string to, args.required("to"));
   ledger::BackupOptions options;
@@ -27,10 +50,11 @@ Status run_backup(const Args& args) {
   if (!made.is_ok()) {
     if (made.status().code() == Status::Code::kUnavailable &&
         made.status().message().find("in use") != std::string::npos) {
-      return unavailable(
-          made.status().message() +
-          ". Stop passbookd for the backup, or run passbookd with --backup-dir " + to +
-          " and send it SIGUSR1 (kill -USR1 PID): it stores a backup while it serves");
+      return unavailable(made.status().message() +
+                         ". To back up a ledger while passbookd serves it, ask passbookd: passbook "
+                         "backup --server HOST:PORT --key ADMIN_KEY (passbookd must run with "
+                         "--backup-dir " +
+                         to + "); or stop passbookd for the backup");
     }
     return made.status();
   }
@@ -77,20 +101,27 @@ Status run_restore(const Args& args) {
   return Status::ok();
 }
 
+std::vector<OptionSpec> backup_options() {
+  std::vector<OptionSpec> options = backend_options();  // --data, --server and its TLS and trust
+  options.push_back(key_option());
+  options.push_back({"to", true,
+                     "the backup directory (created if needed; backups in it share unchanged "
+                     "files)"});
+  options.push_back({"verify", false, "verify the whole chain before storing the backup"});
+  options.push_back({"keep", true, "then delete all but the N newest backups"});
+  return options;
+}
+
 }  // namespace
 
 std::vector<Command> backup_commands() {
   return {
       {"backup",
-       "[--data DIR] --to BACKUP_DIR [--verify] [--keep N]",
-       "add a backup of the ledger (not in use by passbookd) to a backup directory",
-       {data_option(),
-        {"to", true,
-         "the backup directory (created if needed; backups in it share unchanged files)"},
-        {"verify", false, "verify the whole chain before storing the backup"},
-        {"keep", true, "then delete all but the N newest backups"}},
-       0,
-       run_backup},
+       "[--data DIR] --to BACKUP_DIR [--verify] [--keep N] | --server HOST:PORT --key ADMIN_KEY "
+       "[--verify]",
+       "add a backup of the ledger to a backup directory (with --server: passbookd stores one in "
+       "its --backup-dir while it serves)",
+       backup_options(), 0, run_backup},
       {"backups",
        "--from BACKUP_DIR",
        "list the backups in a backup directory",

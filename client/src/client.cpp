@@ -257,7 +257,8 @@ struct AsyncClient::Impl : std::enable_shared_from_this<AsyncClient::Impl> {
   }
 
   // One request, one reply (or an error Status), within the timeout.
-  asio::awaitable<Result<std::string>> request(MessageType type, std::string body) {
+  asio::awaitable<Result<std::string>> request(MessageType type, std::string body,
+                                               std::chrono::milliseconds timeout = {}) {
     if (!connected) co_return unavailable("not connected to " + where());
     // Keep to the limit the server announced in Hello: wait (in order) for a free place rather
     // than be told to try again.
@@ -274,7 +275,7 @@ struct AsyncClient::Impl : std::enable_shared_from_this<AsyncClient::Impl> {
     pending.emplace(id, waiting);
     outbox.push_back(schemas::encode_frame(static_cast<uint8_t>(type), id, body));
     wake_writer->cancel();
-    waiting->timer.expires_after(options.timeout);
+    waiting->timer.expires_after(timeout.count() > 0 ? timeout : options.timeout);
     co_await waiting->timer.async_wait(asio::as_tuple(asio::use_awaitable));
     if (!waiting->reply) {
       pending.erase(id);
@@ -293,11 +294,12 @@ struct AsyncClient::Impl : std::enable_shared_from_this<AsyncClient::Impl> {
   }
 
   template <class Reply, class Request>
-  asio::awaitable<Result<Reply>> call(MessageType type, Request body) {
+  asio::awaitable<Result<Reply>> call(MessageType type, Request body,
+                                      std::chrono::milliseconds timeout = {}) {
     auto encoded = schemas::try_encode(body);
     if (!encoded.is_ok()) co_return encoded.status();
     std::string bytes = std::move(encoded).value();
-    auto reply = co_await request(type, std::move(bytes));
+    auto reply = co_await request(type, std::move(bytes), timeout);
     if (!reply.is_ok()) co_return reply.status();
     auto decoded = schemas::decode<Reply>(*reply, "the server's reply");
     if (!decoded.is_ok()) co_return data_loss(decoded.status().message());
@@ -542,6 +544,12 @@ asio::awaitable<Result<std::vector<Hash32>>> AsyncClient::consistency_proof(uint
 
 asio::awaitable<Result<TrustedHead>> AsyncClient::refresh() { co_return co_await impl_->refresh(); }
 
+asio::awaitable<Result<schemas::BackupReply>> AsyncClient::backup(bool verify) {
+  schemas::BackupRequest wanted{verify};
+  const std::chrono::milliseconds timeout = impl_->options.backup_timeout;
+  co_return co_await impl_->call<schemas::BackupReply>(MessageType::kBackup, wanted, timeout);
+}
+
 const TrustedHead& AsyncClient::trusted() const { return impl_->trust->head(); }
 const schemas::HelloReply& AsyncClient::hello() const { return impl_->hello; }
 const schemas::AuthenticateReply& AsyncClient::session() const { return impl_->session; }
@@ -674,6 +682,9 @@ Result<std::vector<Hash32>> Client::consistency_proof(uint64_t size1, uint64_t s
   return PASSBOOK_CLIENT_CALL(consistency_proof(size1, size2));
 }
 Result<TrustedHead> Client::refresh() { return PASSBOOK_CLIENT_CALL(refresh()); }
+Result<schemas::BackupReply> Client::backup(bool verify) {
+  return PASSBOOK_CLIENT_CALL(backup(verify));
+}
 const TrustedHead& Client::trusted() const { return impl_->async->trusted(); }
 const schemas::HelloReply& Client::hello() const { return impl_->async->hello(); }
 const schemas::AuthenticateReply& Client::session() const { return impl_->async->session(); }

@@ -659,6 +659,9 @@ Status Ledger::copy_database(const std::filesystem::path& dir) const {
   PASSBOOK_RETURN_IF_ERROR(impl_->require_open());
   return impl_->storage->checkpoint(dir / "db");
 }
+const std::filesystem::path& Ledger::data_dir() const {
+  return impl_->options.data_dir;
+}
 Status Ledger::recover() { return impl_->recover(); }
 bool Ledger::needs_recovery() const {
   std::shared_lock lock(impl_->mutex);

@@ -6,8 +6,6 @@
 #include <string>
 
 #include "../src/log.h"
-#include "passbook/ledger/backup.h"
-#include "passbook/schemas/encoding.h"
 
 namespace passbook::server {
 namespace {
@@ -26,9 +24,8 @@ void LiveBackups::block_signal() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-LiveBackups::LiveBackups(const ledger::Ledger& ledger, std::filesystem::path data_dir,
-                         std::filesystem::path backup_dir)
-    : ledger_(ledger), data_dir_(std::move(data_dir)), backup_dir_(std::move(backup_dir)) {}
+LiveBackups::LiveBackups(Server& server, std::filesystem::path backup_dir)
+    : server_(server), backup_dir_(std::move(backup_dir)) {}
 
 void LiveBackups::start() {
   thread_ = std::thread([this] {
@@ -51,22 +48,8 @@ LiveBackups::~LiveBackups() {
 }
 
 void LiveBackups::take_one() const {
-  log(LogLevel::kInfo, "backup requested (SIGUSR1)");
-  // Next to the database, so that the copy is hard links, not a second copy of every file.
-  const std::filesystem::path copy = data_dir_ / "backup-copy";
-  std::error_code ec;
-  std::filesystem::remove_all(copy, ec);  // left by a backup that a crash interrupted
-  Status copied = ledger_.copy_database(copy);
-  Result<ledger::BackupInfo> stored = copied.is_ok() ? ledger::backup_from_copy(copy, backup_dir_)
-                                                     : Result<ledger::BackupInfo>(copied);
-  std::filesystem::remove_all(copy, ec);
-  if (!stored.is_ok()) {
-    log(LogLevel::kError, "backup failed, nothing was stored: " + stored.status().message());
-    return;
-  }
-  log(LogLevel::kInfo, "backup " + std::to_string(stored->id) + " stored in " +
-                           backup_dir_.string() + ": " + std::to_string(stored->entries) +
-                           " entries, root " + to_hex(stored->root).substr(0, 16));
+  // The service logs what was stored, or why nothing was.
+  (void)server_.backup("SIGUSR1");
 }
 
 }  // namespace passbook::server

@@ -1,14 +1,14 @@
 // Backups of the ledger passbookd serves, taken while it serves it: on SIGUSR1 (with
-// --backup-dir), a point-in-time copy of the database (Ledger::copy_database, hard links) is
-// stored in the backup directory with ledger::backup_from_copy, on a thread of its own, so that
-// neither the I/O threads nor the commit writer wait for the copying. One backup at a time.
+// --backup-dir), Server::backup stores one (a point-in-time copy of the database, see
+// server/src/backup_service.h) on this class's thread, so that neither the I/O threads nor the
+// commit writer wait for the copying. One backup at a time, Backup requests included.
 #pragma once
 
 #include <atomic>
 #include <filesystem>
 #include <thread>
 
-#include "passbook/ledger/ledger.h"
+#include "passbook/server/server.h"
 
 namespace passbook::server {
 
@@ -19,8 +19,7 @@ class LiveBackups {
   // only ever taken by start()'s thread and never kills the process.
   static void block_signal();
 
-  LiveBackups(const ledger::Ledger& ledger, std::filesystem::path data_dir,
-              std::filesystem::path backup_dir);
+  LiveBackups(Server& server, std::filesystem::path backup_dir);
   // Listens for SIGUSR1 on a thread of its own.
   void start();
   // Stops listening; a backup under way is finished first.
@@ -31,8 +30,7 @@ class LiveBackups {
  private:
   void take_one() const;
 
-  const ledger::Ledger& ledger_;
-  std::filesystem::path data_dir_;
+  Server& server_;
   std::filesystem::path backup_dir_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;

@@ -23,8 +23,10 @@ constexpr const char* kUsage =
     "any other address needs --tls-cert and --tls-key (TLS 1.3). At start every table file's\n"
     "checksums are read (damage is refused, exit status 4); --skip-checksum-scan skips that\n"
     "for a very large ledger (run passbook verify on a copy instead).\n"
-    "With --backup-dir, `kill -USR1 PID` stores a backup of the ledger as it is at that moment\n"
-    "in DIR while it is being served (list and restore with passbook backups / restore).\n";
+    "With --backup-dir, an admin's `passbook backup --server` (a Backup request) or\n"
+    "`kill -USR1 PID` stores a backup of the ledger as it is at that moment in DIR while it is\n"
+    "being served (list and restore with passbook backups / restore). Without it, Backup\n"
+    "requests are refused.\n";
 
 bool parse_number(const std::string& text, uint64_t max, uint64_t& out) {
   const char* end = text.data() + text.size();
@@ -76,6 +78,7 @@ int main(int argc, char** argv) {
       options.tls_key = value;
     } else if (flag == "--backup-dir") {
       backup_dir = value;
+      options.backup_dir = value;
     } else if (flag == "--ledger-key") {
       ledger_options.ledger_key_file = value;
     } else if (flag == "--max-connections" && parse_number(value, 1'000'000, number) && number > 0) {
@@ -124,7 +127,7 @@ int main(int argc, char** argv) {
   }
   std::optional<server::LiveBackups> backups;
   if (!backup_dir.empty()) {
-    backups.emplace(**ledger, ledger_options.data_dir, backup_dir);
+    backups.emplace(**server, backup_dir);
     backups->start();
   }
   Status served = (*server)->run(/*handle_signals=*/true);

@@ -5,6 +5,7 @@
 #include <boost/asio/ssl.hpp>
 #include <list>
 
+#include "backup_service.h"
 #include "commit_pipeline.h"
 #include "log.h"
 #include "session.h"
@@ -26,7 +27,12 @@ struct Server::Impl {
         acceptor(io),
         signals(io, SIGINT, SIGTERM),
         tls(asio::ssl::context::tls_server),
-        context{l, options, pipeline, workers, io.get_executor(), {}, {}, {}, 0} {}
+        context{l, options, pipeline, workers, io.get_executor(), {}, {}, {}, 0} {
+    if (!options.backup_dir.empty()) {
+      backups = std::make_unique<BackupService>(l, options.backup_dir);
+      context.backups = backups.get();
+    }
+  }
 
   ledger::Ledger& ledger;
   ServerOptions options;
@@ -38,6 +44,8 @@ struct Server::Impl {
   asio::ssl::context tls;
   bool use_tls = false;
   ServerContext context;
+  // Declared after io: destroyed (a backup under way finished) before io, to which it posts.
+  std::unique_ptr<BackupService> backups;
   // Every live session, to drain them at shutdown.
   std::list<std::weak_ptr<Session<asio::ip::tcp::socket>>> plain_sessions;
   std::list<std::weak_ptr<Session<asio::ssl::stream<asio::ip::tcp::socket>>>> tls_sessions;
@@ -187,6 +195,11 @@ Result<std::unique_ptr<Server>> Server::create(ledger::Ledger& ledger, const Ser
 uint16_t Server::port() const {
   boost::system::error_code ec;
   return impl_->acceptor.local_endpoint(ec).port();
+}
+
+Result<ledger::BackupInfo> Server::backup(const std::string& requested_by) {
+  if (!impl_->backups) return no_backup_dir();
+  return impl_->backups->take({}, requested_by);
 }
 
 void Server::stop() {

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "backup_service.h"
 #include "commit_pipeline.h"
 #include "log.h"
 #include "passbook/proof/crypto.h"
@@ -39,7 +40,14 @@ struct ServerContext {
   std::string origin;
   std::string verifier_key;
   size_t sessions = 0;
+  BackupService* backups = nullptr;  // null: passbookd runs without --backup-dir
 };
+
+// Why a backup cannot be made: the server was not told where to store it.
+inline Status no_backup_dir() {
+  return failed_precondition(
+      "this passbookd stores no backups: start it with --backup-dir DIR to allow Backup requests");
+}
 
 template <class Stream>
 class Session : public std::enable_shared_from_this<Session<Stream>> {
@@ -218,6 +226,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     ++in_flight_;
     if (type == static_cast<uint8_t>(schemas::MessageType::kSubmit)) {
       submit(id, frame->body);
+    } else if (type == static_cast<uint8_t>(schemas::MessageType::kBackup)) {
+      backup(id, frame->body);
     } else {
       query(id, static_cast<schemas::MessageType>(type), std::move(frame->body));
     }
@@ -257,6 +267,45 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         });
       });
     });
+  }
+
+  // A backup runs on the backup service's own thread, not on the pool (it would hold a query
+  // thread for the length of the copy) and not here; the reply is posted back when it is stored.
+  void backup(uint32_t id, std::string_view body) {
+    const uint8_t backup_reply = reply_type(schemas::MessageType::kBackup);
+    auto request = schemas::decode<schemas::BackupRequest>(body, "Backup");
+    if (!request.is_ok()) return finish(id, backup_reply, request.status());
+    // The key is checked again, as for every query: a revoked admin key asks for nothing more.
+    auto actor = context_.ledger.actor(principal_.key);
+    if (!actor.is_ok() || actor->revoked_seq) {
+      return finish_error(
+          id, unauthenticated("your key has been revoked; this session can do nothing more"));
+    }
+    if (principal_.role != schemas::Role::kAdmin) {
+      return finish_error(id, permission_denied("only an admin key may ask for a backup"));
+    }
+    if (context_.backups == nullptr) return finish_error(id, no_backup_dir());
+    ledger::BackupOptions options;
+    options.verify = request->verify;
+    auto self = this->shared_from_this();
+    Status started = context_.backups->start(
+        options, "Backup request from " + principal_.name + " at " + peer_,
+        [self, id](Result<ledger::BackupInfo> stored) {
+          Result<std::string> reply = encode_backup(stored);
+          asio::post(self->context_.io, [self, id, reply = std::move(reply)]() mutable {
+            self->finish(id, reply_type(schemas::MessageType::kBackup), std::move(reply));
+          });
+        });
+    if (!started.is_ok()) finish_error(id, started);
+  }
+
+  static Result<std::string> encode_backup(const Result<ledger::BackupInfo>& stored) {
+    if (!stored.is_ok())
+      return stored.status().with_context("the backup failed, nothing was stored");
+    const ledger::BackupInfo& b = stored.value();
+    schemas::BackupReply reply{b.id,    b.created_unix_s, b.entries, b.root,
+                               b.bytes, b.files,          b.verified};
+    return schemas::try_encode(reply);
   }
 
   void query(uint32_t id, schemas::MessageType type, std::string body) {

@@ -62,6 +62,9 @@ void request(MessageType type, std::string_view body) {
     case MessageType::kListAccounts:
     case MessageType::kListClaims:
     case MessageType::kListReservations: roundtrip<ListRequest>(body, "a list request"); break;
+    case MessageType::kBackup:
+      roundtrip<BackupRequest>(body, "Backup");
+      break;
     case MessageType::kError: break;
   }
 }
@@ -102,6 +105,9 @@ void reply(MessageType type, std::string_view body) {
     case MessageType::kListClaims: roundtrip<Page<ClaimView>>(body, "a page of claims"); break;
     case MessageType::kListReservations:
       roundtrip<Page<ReservationView>>(body, "a page of reservations");
+      break;
+    case MessageType::kBackup:
+      roundtrip<BackupReply>(body, "BackupReply");
       break;
     case MessageType::kError: break;
   }

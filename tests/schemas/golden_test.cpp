@@ -494,16 +494,24 @@ BOOST_AUTO_TEST_CASE(protocol_constants_are_the_documented_ones) {
   BOOST_TEST(kProtocolVersion == 1);
   BOOST_TEST(kProtocolMagic == 0x50424B31u);
   BOOST_TEST(kReplyBit == 0x80);
-  const std::vector<std::pair<MessageType, int>> types = {
-      {MessageType::kHello, 1},           {MessageType::kAuthenticate, 2},
-      {MessageType::kSubmit, 3},          {MessageType::kGetInfo, 4},
-      {MessageType::kGetAccount, 5},      {MessageType::kGetHistory, 6},
-      {MessageType::kGetEntries, 7},      {MessageType::kGetCheckpoint, 8},
-      {MessageType::kGetInclusionProof, 9}, {MessageType::kGetConsistencyProof, 10},
-      {MessageType::kListRewards, 11},    {MessageType::kListActors, 12},
-      {MessageType::kListRules, 13},      {MessageType::kListAccounts, 14},
-      {MessageType::kListClaims, 15},     {MessageType::kListReservations, 16},
-      {MessageType::kError, 255}};
+  const std::vector<std::pair<MessageType, int>> types = {{MessageType::kHello, 1},
+                                                          {MessageType::kAuthenticate, 2},
+                                                          {MessageType::kSubmit, 3},
+                                                          {MessageType::kGetInfo, 4},
+                                                          {MessageType::kGetAccount, 5},
+                                                          {MessageType::kGetHistory, 6},
+                                                          {MessageType::kGetEntries, 7},
+                                                          {MessageType::kGetCheckpoint, 8},
+                                                          {MessageType::kGetInclusionProof, 9},
+                                                          {MessageType::kGetConsistencyProof, 10},
+                                                          {MessageType::kListRewards, 11},
+                                                          {MessageType::kListActors, 12},
+                                                          {MessageType::kListRules, 13},
+                                                          {MessageType::kListAccounts, 14},
+                                                          {MessageType::kListClaims, 15},
+                                                          {MessageType::kListReservations, 16},
+                                                          {MessageType::kBackup, 17},
+                                                          {MessageType::kError, 255}};
   for (const auto& [type, value] : types) {
     BOOST_TEST(static_cast<int>(type) == value);
     if (type != MessageType::kError) {
@@ -512,7 +520,7 @@ BOOST_AUTO_TEST_CASE(protocol_constants_are_the_documented_ones) {
     }
   }
   BOOST_TEST(!is_request_type(0));
-  BOOST_TEST(!is_request_type(17));
+  BOOST_TEST(!is_request_type(18));
   BOOST_TEST(!is_request_type(0x81));
 }
 

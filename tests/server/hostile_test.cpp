@@ -346,7 +346,7 @@ BOOST_AUTO_TEST_CASE(
   RawPeer raw(h.t.port());
   BOOST_REQUIRE(raw.authenticate(h.t.secretary).is_ok());
   uint32_t id = 10;
-  for (uint8_t type : {uint8_t{0x42}, uint8_t{0}, uint8_t{17}, reply_type(MessageType::kGetInfo),
+  for (uint8_t type : {uint8_t{0x42}, uint8_t{0}, uint8_t{18}, reply_type(MessageType::kGetInfo),
                        uint8_t{0xFF}, static_cast<uint8_t>(MessageType::kHello)}) {
     auto reply = raw.request(type, ++id, "");
     BOOST_TEST(is_error(reply, Status::Code::kInvalidArgument), "type " << int(type));

@@ -6,7 +6,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include <atomic>
+#include <boost/asio.hpp>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include "passbook/ledger/backup.h"
@@ -140,7 +142,196 @@ BOOST_AUTO_TEST_CASE(backup_is_refused_while_passbookd_serves_the_ledger) {
   BOOST_CHECK_MESSAGE(made.status.exited && made.status.code == 5, made.describe());
   BOOST_CHECK(b.has(made, "in use"));
   BOOST_CHECK(b.has(made, "--backup-dir"));  // and how to back up a ledger that is being served
+  BOOST_CHECK(b.has(made, "passbook backup --server"));
   BOOST_CHECK(!fs::exists(b.backups / "meta"));
+}
+
+BOOST_AUTO_TEST_CASE(a_backup_request_while_clients_submit) {
+  // An admin's Backup request (Client::backup, then `passbook backup --server`) while another
+  // client keeps submitting: the backup restores, verifies, and holds every entry acknowledged
+  // before the request was sent, with the same hash; the reply names what it holds.
+  Backups b;
+  testing::Daemon daemon(kPassbookd, b.street.data, b.scratch.path() / "passbookd.log");
+  daemon.set_extra_args({"--backup-dir", b.backups.string()});
+  const auto failed = daemon.start(std::chrono::seconds(20));
+  BOOST_REQUIRE_MESSAGE(!failed, *failed);
+  std::mutex mutex;
+  std::vector<schemas::Receipt> acknowledged;
+  {
+    auto c = client::Client::connect(b.street.client_options(daemon.port(), b.street.branch));
+    BOOST_REQUIRE_MESSAGE(c.is_ok(), c.status().to_string());
+    std::vector<schemas::SignedEnvelope> batch;
+    for (int i = 0; i < 40; ++i) batch.push_back(b.street.credit(i, 3, 2));
+    for (auto& r : (*c)->submit_all(std::move(batch))) {
+      BOOST_REQUIRE_MESSAGE(r.is_ok(), r.status().to_string());
+      acknowledged.push_back(r->receipt);
+    }
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<int> during{0};
+  std::thread writer([&] {
+    auto w = client::Client::connect(b.street.client_options(daemon.port(), b.street.branch));
+    if (!w.is_ok()) return;
+    for (int i = 40; !stop && i < 4000; ++i) {
+      auto r = (*w)->submit(b.street.credit(i % 100, 1 + static_cast<uint32_t>(i % 50)));
+      if (!r.is_ok()) continue;
+      ++during;
+      std::lock_guard lock(mutex);
+      acknowledged.push_back(r->receipt);
+    }
+  });
+  // Wait until the writer is submitting (bounded: a writer that cannot connect fails below).
+  for (int i = 0; i < 3000 && during < 5; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  BOOST_REQUIRE_GE(during.load(), 5);
+
+  auto admin = client::Client::connect(b.street.client_options(daemon.port(), b.street.admin));
+  BOOST_REQUIRE_MESSAGE(admin.is_ok(), admin.status().to_string());
+  std::vector<schemas::Receipt> before_request;
+  {
+    std::lock_guard lock(mutex);
+    before_request = acknowledged;
+  }
+  auto stored = (*admin)->backup(/*verify=*/false);
+  stop = true;
+  writer.join();
+  BOOST_REQUIRE_MESSAGE(stored.is_ok(), stored.status().to_string());
+  BOOST_TEST_MESSAGE(during.load() << " envelopes were acknowledged around the backup");
+  BOOST_CHECK_EQUAL(stored->id, 1u);
+  BOOST_CHECK(!stored->verified);
+  BOOST_CHECK_GT(stored->files, 0u);
+  BOOST_CHECK_GT(stored->bytes, 0u);
+  uint64_t last_before = 0;
+  for (const auto& receipt : before_request) last_before = std::max(last_before, receipt.seq);
+  BOOST_CHECK_GT(stored->entries, last_before);
+  // The backup covers a size the server signed a checkpoint for.
+  auto note = (*admin)->checkpoint(stored->entries);
+  BOOST_CHECK_MESSAGE(note.is_ok(), note.status().to_string());
+  BOOST_CHECK((*admin)->submit(b.street.credit(7, 9)).is_ok());  // still serving
+
+  // The CLI asks the same way, and prints what was stored.
+  auto by_cli = b.run({"backup", "--server", "127.0.0.1:" + std::to_string(daemon.port()), "--key",
+                       (b.street.data / "keys" / "admin.key").string(), "--ledger-vkey",
+                       b.street.verifier_key, "--trust-file",
+                       (b.scratch.path() / "cli.trust").string(), "--verify"});
+  BOOST_REQUIRE_MESSAGE(by_cli.ok(), by_cli.describe());
+  BOOST_CHECK(b.has(by_cli, "stored backup 2"));
+  BOOST_CHECK(b.has(by_cli, "verified before it was stored"));
+
+  const auto restored = b.scratch.path() / "restored";
+  auto done =
+      b.run({"restore", "--from", b.backups.string(), "--data", restored.string(), "--id", "1"});
+  BOOST_REQUIRE_MESSAGE(done.ok(), done.describe());
+  BOOST_CHECK(b.has(done, "The restored ledger verifies"));
+  auto verified = b.run({"verify", "--data", restored.string()});
+  BOOST_CHECK_MESSAGE(verified.ok(), verified.describe());
+  ledger::Options options;
+  options.data_dir = restored;
+  options.load_ledger_key = false;
+  options.read_only = true;
+  auto ledger = ledger::Ledger::open(options);
+  BOOST_REQUIRE_MESSAGE(ledger.is_ok(), ledger.status().to_string());
+  BOOST_CHECK_EQUAL((*ledger)->info().size, stored->entries);
+  BOOST_CHECK((*ledger)->info().root == stored->root);
+  for (const auto& receipt : before_request) {
+    auto entry = (*ledger)->entry(receipt.seq);
+    BOOST_REQUIRE_MESSAGE(entry.is_ok(), entry.status().to_string());
+    BOOST_CHECK(entry->leaf_hash == receipt.entry_hash);
+  }
+  BOOST_CHECK(!fs::exists(b.street.data / "backup-copy"));
+}
+
+BOOST_AUTO_TEST_CASE(a_backup_request_needs_an_admin_key_and_a_backup_dir) {
+  Backups b;
+  {
+    testing::Daemon daemon(kPassbookd, b.street.data, b.scratch.path() / "passbookd.log");
+    daemon.set_extra_args({"--backup-dir", b.backups.string()});
+    const auto failed = daemon.start(std::chrono::seconds(20));
+    BOOST_REQUIRE_MESSAGE(!failed, *failed);
+    auto branch = client::Client::connect(b.street.client_options(daemon.port(), b.street.branch));
+    BOOST_REQUIRE_MESSAGE(branch.is_ok(), branch.status().to_string());
+    auto refused = (*branch)->backup(false);
+    BOOST_CHECK(refused.status().code() == Status::Code::kPermissionDenied);
+    BOOST_CHECK_MESSAGE(refused.status().message().find("admin") != std::string::npos,
+                        refused.status().to_string());
+    auto by_cli =
+        b.run({"backup", "--server", "127.0.0.1:" + std::to_string(daemon.port()), "--key",
+               (b.street.data / "keys" / "branch.key").string(), "--ledger-vkey",
+               b.street.verifier_key, "--trust-file", (b.scratch.path() / "cli.trust").string()});
+    BOOST_CHECK_MESSAGE(by_cli.status.exited && by_cli.status.code == 3, by_cli.describe());
+    BOOST_CHECK(!fs::exists(b.backups / "meta"));
+  }
+  testing::Daemon daemon(kPassbookd, b.street.data, b.scratch.path() / "passbookd2.log");
+  const auto failed = daemon.start(std::chrono::seconds(20));
+  BOOST_REQUIRE_MESSAGE(!failed, *failed);
+  auto admin = client::Client::connect(b.street.client_options(daemon.port(), b.street.admin));
+  BOOST_REQUIRE_MESSAGE(admin.is_ok(), admin.status().to_string());
+  auto refused = (*admin)->backup(false);
+  BOOST_CHECK(refused.status().code() == Status::Code::kFailedPrecondition);
+  BOOST_CHECK_MESSAGE(refused.status().message().find("--backup-dir") != std::string::npos,
+                      refused.status().to_string());
+  BOOST_CHECK((*admin)->info().is_ok());  // the session goes on
+}
+
+BOOST_AUTO_TEST_CASE(two_concurrent_backup_requests_one_is_refused) {
+  // Two Backup requests in flight at once on one connection (they reach the server together,
+  // long before the first backup can be stored): one is stored, the other is refused as
+  // ResourceExhausted; once the first is stored, the next request is served again.
+  Backups b;
+  testing::Daemon daemon(kPassbookd, b.street.data, b.scratch.path() / "passbookd.log");
+  daemon.set_extra_args({"--backup-dir", b.backups.string()});
+  const auto failed = daemon.start(std::chrono::seconds(20));
+  BOOST_REQUIRE_MESSAGE(!failed, *failed);
+  auto options = b.street.client_options(daemon.port(), b.street.admin);
+  options.backup_timeout = std::chrono::seconds(120);
+  boost::asio::io_context io;
+  Status connected = Status::ok();
+  std::vector<Result<schemas::BackupReply>> results;
+  auto both = [&]() -> boost::asio::awaitable<void> {
+    auto executor = co_await boost::asio::this_coro::executor;
+    auto c = co_await client::AsyncClient::connect(executor, options);
+    if (!c.is_ok()) {
+      connected = c.status();
+      co_return;
+    }
+    client::AsyncClient* async = c->get();
+    boost::asio::steady_timer done(executor, boost::asio::steady_timer::time_point::max());
+    for (int i = 0; i < 2; ++i) {
+      boost::asio::co_spawn(
+          executor, async->backup(false),
+          [&](const std::exception_ptr& error, Result<schemas::BackupReply> result) {
+            results.push_back(error ? Result<schemas::BackupReply>(internal_error("threw"))
+                                    : std::move(result));
+            if (results.size() == 2) done.cancel();
+          });
+    }
+    co_await done.async_wait(boost::asio::as_tuple(boost::asio::use_awaitable));
+    async->close();
+  };
+  boost::asio::co_spawn(io, both(), boost::asio::detached);
+  io.run();
+  BOOST_REQUIRE_MESSAGE(connected.is_ok(), connected.to_string());
+  BOOST_REQUIRE_EQUAL(results.size(), 2u);
+  int stored = 0;
+  int busy = 0;
+  for (const auto& r : results) {
+    if (r.is_ok()) ++stored;
+    if (r.status().code() == Status::Code::kResourceExhausted) {
+      ++busy;
+      BOOST_CHECK_MESSAGE(r.status().message().find("already under way") != std::string::npos,
+                          r.status().to_string());
+    }
+  }
+  BOOST_CHECK_EQUAL(stored, 1);
+  BOOST_CHECK_EQUAL(busy, 1);
+  auto admin = client::Client::connect(options);
+  BOOST_REQUIRE_MESSAGE(admin.is_ok(), admin.status().to_string());
+  auto next = (*admin)->backup(false);
+  BOOST_REQUIRE_MESSAGE(next.is_ok(), next.status().to_string());
+  BOOST_CHECK_EQUAL(next->id, 2u);
+  auto listed = ledger::list_backups(b.backups);
+  BOOST_REQUIRE(listed.is_ok());
+  BOOST_CHECK_EQUAL(listed->size(), 2u);
 }
 
 BOOST_AUTO_TEST_CASE(a_live_backup_while_clients_submit) {

@@ -45,6 +45,8 @@ struct ClientOptions {
   // The key that authenticates the session; must outlive the client.
   const proof::SigningKey* key = nullptr;
   std::chrono::milliseconds timeout{30'000};  // for one request
+  // For a Backup request: the server copies the whole database before it answers.
+  std::chrono::milliseconds backup_timeout{3'600'000};
   int max_attempts = 6;                        // for submit: first try and retries
   bool check_receipts = true;                  // ask for and check a proof with every receipt
 };
@@ -96,6 +98,10 @@ class AsyncClient {
   boost::asio::awaitable<Result<std::vector<Hash32>>> consistency_proof(uint64_t size1, uint64_t size2);
   // Fetches the latest checkpoint and proves it consistent with the trusted head.
   boost::asio::awaitable<Result<TrustedHead>> refresh();
+  // Asks passbookd (run with --backup-dir; admin keys only) to store a backup of the ledger as
+  // it is now, while it goes on serving; `verify`: verify the whole copy before storing it.
+  // Answers when it is stored (within options.backup_timeout).
+  boost::asio::awaitable<Result<schemas::BackupReply>> backup(bool verify);
 
   [[nodiscard]] const TrustedHead& trusted() const;
   [[nodiscard]] const schemas::HelloReply& hello() const;
@@ -134,6 +140,7 @@ class Client {
   Result<std::vector<Hash32>> inclusion_proof(uint64_t index, uint64_t size);
   Result<std::vector<Hash32>> consistency_proof(uint64_t size1, uint64_t size2);
   Result<TrustedHead> refresh();
+  Result<schemas::BackupReply> backup(bool verify);
   [[nodiscard]] const TrustedHead& trusted() const;
   [[nodiscard]] const schemas::HelloReply& hello() const;
   [[nodiscard]] const schemas::AuthenticateReply& session() const;

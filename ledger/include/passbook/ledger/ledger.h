@@ -121,6 +121,8 @@ class Ledger {
   // others read and write: what a crash at this moment would leave, which opens like one. For
   // live backups (ledger::backup_from_copy). Any thread.
   [[nodiscard]] Status copy_database(const std::filesystem::path& dir) const;
+  // The data directory it was opened from (a copy belongs next to the database: hard links).
+  [[nodiscard]] const std::filesystem::path& data_dir() const;
 
   // Writes a final state snapshot and closes the database. Called by the destructor if needed.
   Status close();

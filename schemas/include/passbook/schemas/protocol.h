@@ -47,10 +47,13 @@ enum class MessageType : uint8_t {
   kListAccounts = 14,
   kListClaims = 15,
   kListReservations = 16,
+  kBackup = 17,
   kError = 0xFF,
 };
 inline constexpr uint8_t kReplyBit = 0x80;
-inline bool is_request_type(uint8_t t) { return t >= 1 && t <= 16; }
+inline bool is_request_type(uint8_t t) {
+  return t >= 1 && t <= 17;
+}
 inline uint8_t reply_type(MessageType request) { return static_cast<uint8_t>(request) | kReplyBit; }
 
 struct Hello {
@@ -248,6 +251,30 @@ struct Page {
   template <class A>
   void serialize(A& ar) {
     ar(list(rows, 0, kMaxPage, "rows"), total);
+  }
+};
+
+// Admin only, and only when passbookd runs with --backup-dir: store a backup of the ledger as it
+// is now in that directory, while it goes on serving (FORMAT.md 12.4).
+struct BackupRequest {
+  bool verify = false;  // verify the whole chain of the copy before storing it
+  template <class A>
+  void serialize(A& ar) {
+    ar(verify);
+  }
+};
+
+struct BackupReply {
+  uint32_t id = 0;             // the backup's id in the backup directory (passbook restore --id)
+  int64_t created_unix_s = 0;  // when it was stored
+  uint64_t entries = 0;        // the chain's size in the backup: a prefix of the served chain
+  Hash32 root{};               // the Merkle root of those entries (a checkpoint of that size)
+  uint64_t bytes = 0;          // the backup's files
+  uint32_t files = 0;
+  bool verified = false;  // the copy passed a full verify before it was stored
+  template <class A>
+  void serialize(A& ar) {
+    ar(id, created_unix_s, entries, root, bytes, files, verified);
   }
 };
 

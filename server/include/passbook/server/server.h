@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "passbook/ledger/backup.h"
 #include "passbook/ledger/ledger.h"
 #include "passbook/schemas/status.h"
 
@@ -35,6 +36,8 @@ struct ServerOptions {
   std::chrono::milliseconds frame_timeout{10'000};      // to receive one frame's body
   std::chrono::milliseconds write_timeout{30'000};      // for the client to take one reply
   size_t worker_threads = 2;  // signature checks and queries
+  // Where admins' Backup requests (and passbookd's SIGUSR1) store backups; empty: refused.
+  std::filesystem::path backup_dir;
 };
 
 // Verdict on an address: plain TCP is allowed only on loopback.
@@ -54,6 +57,10 @@ class Server {
   // Thread safe; makes run() return as above.
   void stop();
   [[nodiscard]] uint16_t port() const;
+  // Stores a backup of the ledger as it is now in options.backup_dir, on the calling thread,
+  // while the server goes on serving (passbookd's SIGUSR1). FailedPrecondition without a
+  // backup_dir, ResourceExhausted while another backup (a Backup request) is under way.
+  Result<ledger::BackupInfo> backup(const std::string& requested_by);
 
  private:
   struct Impl;
