@@ -246,13 +246,34 @@ class Applier {
     state_.current_day = day;
     txn_.on_undo([&state = state_, old_day] { state.current_day = old_day; });
     const int64_t oldest = *day_number(day) - kBackdateDays;
-    std::vector<std::string> expired;
-    state_.day_minutes.for_each([&](const std::string& key, const Counter&) {
-      const uint32_t service_day = get_u32_be(std::string_view(key).substr(key.size() - 4));
-      auto number = day_number(service_day);
-      if (!number || *number < oldest) expired.push_back(key);
+    auto& by_day = state_.day_minutes_by_day;
+    const auto kept = by_day.lower_bound(oldest);
+    if (kept == by_day.begin()) return;
+    // The expired days leave the list; a rollback puts them back (the rows come back through
+    // their own undo).
+    std::vector<std::pair<int64_t, std::vector<std::string>>> expired(
+        std::make_move_iterator(by_day.begin()), std::make_move_iterator(kept));
+    by_day.erase(by_day.begin(), kept);
+    for (const auto& [number, keys] : expired) {
+      for (const std::string& key : keys) state_.day_minutes.erase(txn_, key);
+    }
+    txn_.on_undo([&by_day, expired = std::move(expired)]() mutable {
+      for (auto& [number, keys] : expired) by_day[number] = std::move(keys);
     });
-    for (const std::string& key : expired) state_.day_minutes.erase(txn_, key);
+  }
+
+  // Adds to a daily-cap counter; a new counter is listed under its day for advance_day.
+  void add_day_minutes(const std::string& key, int64_t delta) {
+    if (state_.day_minutes.find(key) == nullptr && delta != 0) {
+      auto& keys = state_.day_minutes_by_day[day_key_number(key)];
+      keys.push_back(key);
+      txn_.on_undo([&by_day = state_.day_minutes_by_day, number = day_key_number(key)] {
+        auto it = by_day.find(number);
+        it->second.pop_back();
+        if (it->second.empty()) by_day.erase(it);
+      });
+    }
+    add_counter(state_.day_minutes, key, delta);
   }
 
   // Checks a service record against its account, the rule in force and the daily cap, and
@@ -288,7 +309,7 @@ class Applier {
                                  " on " + format_day(service.service_day) + "; the daily cap is " +
                                  std::to_string(rule->daily_cap_minutes));
     }
-    add_counter(state_.day_minutes, day, service.minutes);
+    add_day_minutes(day, service.minutes);
     return static_cast<int64_t>(uint64_t{service.minutes} * rule->points_per_hour / 60);
   }
 
@@ -491,8 +512,8 @@ class Applier {
       PASSBOOK_RETURN_IF_ERROR(
           move_points(account_key(AccountKind::kBranch, claim.branch), volunteer, claim.points));
     } else {
-      add_counter(state_.day_minutes, day_key(claim.account, claim.category, claim.service_day),
-                  -static_cast<int64_t>(claim.minutes));
+      add_day_minutes(day_key(claim.account, claim.category, claim.service_day),
+                      -static_cast<int64_t>(claim.minutes));
     }
     claim.decision = decision;
     claim.decided_seq = ctx_.seq;

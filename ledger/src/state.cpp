@@ -1,5 +1,8 @@
 #include "state.h"
 
+#include <limits>
+
+#include "dates.h"
 #include "passbook/schemas/encoding.h"
 
 namespace passbook::ledger {
@@ -100,6 +103,12 @@ std::string day_key(std::string_view account, std::string_view category, uint32_
   return key;
 }
 
+int64_t day_key_number(std::string_view key) {
+  if (key.size() < 4) return std::numeric_limits<int64_t>::min();
+  return day_number(get_u32_be(key.substr(key.size() - 4)))
+      .value_or(std::numeric_limits<int64_t>::min());
+}
+
 std::string usage_key(std::string_view merchant, std::string_view reward, std::string_view account,
                       uint32_t period) {
   std::string key = pair_key(merchant, reward);
@@ -148,6 +157,7 @@ std::vector<const TableBase*> LedgerState::tables() const {
 void LedgerState::clear() {
   for (TableBase* table : tables()) table->clear();
   index.clear();
+  day_minutes_by_day.clear();
   next_seq = 0;
   current_day = 0;
 }
@@ -155,7 +165,12 @@ void LedgerState::clear() {
 Status LedgerState::load_row(std::string_view key, std::string_view value) {
   if (key.empty()) return data_loss("the stored state has an empty key");
   for (TableBase* table : tables()) {
-    if (table->prefix() == key[0]) return table->load(key.substr(1), value);
+    if (table->prefix() != key[0]) continue;
+    PASSBOOK_RETURN_IF_ERROR(table->load(key.substr(1), value));
+    if (table == &day_minutes) {
+      day_minutes_by_day[day_key_number(key.substr(1))].emplace_back(key.substr(1));
+    }
+    return Status::ok();
   }
   return data_loss("the stored state has a row of unknown kind '" + std::string(1, key[0]) + "'");
 }

@@ -188,6 +188,8 @@ std::string usage_key(std::string_view merchant, std::string_view reward, std::s
 std::string op_key(const OpRef& ref);
 std::string seq_key(uint64_t seq);
 std::string index_key(std::string_view account_key, uint64_t seq, uint32_t op);
+// The day number of a day_key's service day; the lowest int64_t for a key that names no date.
+int64_t day_key_number(std::string_view key);
 // Decodes an index key's trailing seq and op; the account key is everything before them.
 Posting decode_index_key(std::string_view key, int64_t delta);
 
@@ -216,6 +218,10 @@ struct LedgerState {
   // The local day of the last entry applied; day_minutes rows older than the back-dating window
   // are dropped when it advances.
   uint32_t current_day = 0;
+  // day_minutes keys by the day number of their service day (a key may be listed twice), so that
+  // advancing the day finds the expired counters without reading every counter: a replay of a
+  // year spent 9% of its time in that scan. Not stored: built again as rows are loaded.
+  std::map<int64_t, std::vector<std::string>> day_minutes_by_day;
 
   [[nodiscard]] const LedgerRecord* ledger_record() const { return ledger.find(""); }
   [[nodiscard]] std::vector<TableBase*> tables();
