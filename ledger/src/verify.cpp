@@ -1,6 +1,8 @@
 #include "passbook/ledger/verify.h"
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
 #include <system_error>
 #include <thread>
 
@@ -136,22 +138,51 @@ void check_independently(WalkItem& item) {
       });
 }
 
-// Runs check_independently over the batch on `threads` threads (this one included).
-void check_batch(std::vector<WalkItem>& batch, unsigned threads) {
-  const auto work = [&batch, threads](unsigned part) {
-    for (size_t i = part; i < batch.size(); i += threads) check_independently(batch[i]);
-  };
-  std::vector<std::thread> helpers;
-  for (unsigned part = 1; part < threads; ++part) {
-    try {
-      helpers.emplace_back(work, part);
-    } catch (const std::system_error&) {
-      work(part);  // no thread to be had: the same work, on this one
+// Checks a batch with check_independently on background threads, so that the walk of the
+// batch before it goes on meanwhile: the walk is sequential, and without the overlap one core
+// waited for it. Whoever finishes first takes the items left (work stealing by index).
+class BatchChecker {
+ public:
+  BatchChecker(std::vector<WalkItem> items, unsigned helpers) : items_(std::move(items)) {
+    for (unsigned i = 0; i < helpers; ++i) {
+      try {
+        threads_.emplace_back([this] { work(); });
+      } catch (const std::system_error&) {
+        break;  // no thread to be had: finish() does the work on the walk's thread
+      }
     }
   }
-  work(0);
-  for (auto& helper : helpers) helper.join();
-}
+  BatchChecker(const BatchChecker&) = delete;
+  BatchChecker& operator=(const BatchChecker&) = delete;
+  // Abandons what is left (the walk has stopped) and waits for the helpers.
+  ~BatchChecker() {
+    next_.store(items_.size());
+    join();
+  }
+
+  // Checks what is left on this thread too, waits for the helpers, and hands the items over.
+  std::vector<WalkItem> finish() {
+    work();
+    join();
+    return std::move(items_);
+  }
+
+ private:
+  void work() {
+    for (size_t i = next_.fetch_add(1); i < items_.size(); i = next_.fetch_add(1)) {
+      check_independently(items_[i]);
+    }
+  }
+  void join() {
+    for (auto& thread : threads_) {
+      if (thread.joinable()) thread.join();
+    }
+  }
+
+  std::vector<WalkItem> items_;
+  std::atomic<size_t> next_{0};
+  std::vector<std::thread> threads_;
+};
 
 class Verifier {
  public:
@@ -175,7 +206,8 @@ class Verifier {
       return batch_.size() < kWalkBatch || walk_batch();
     });
     if (!scanned.is_ok()) problem(next_seq_, "reading the entries failed: " + scanned.message());
-    if (chain_intact_ && scanned.is_ok()) walk_batch();
+    if (chain_intact_ && scanned.is_ok()) walk_batch(/*last=*/true);
+    checking_.reset();  // a scan that failed half-way leaves a batch being checked
     if (chain_intact_) finish_chain();
     if (options_.progress) options_.progress(report_.entries, total_);
     return std::move(report_);
@@ -203,17 +235,29 @@ class Verifier {
     });
   }
 
-  // Checks a batch's signatures on every core, then walks it in order. False: stop the scan.
-  bool walk_batch() {
-    check_batch(batch_, options_.threads != 0 ? options_.threads
-                                              : std::max(1u, std::thread::hardware_concurrency()));
-    bool go_on = true;
-    for (const WalkItem& item : batch_) {
-      go_on = walk_entry(item);
-      if (!go_on) break;
-    }
+  // Starts checking the batch just read in the background, then walks the batch before it (its
+  // checks done) in order. False: stop the scan. `last`: no batch follows, walk this one too.
+  bool walk_batch(bool last = false) {
+    const unsigned threads = options_.threads != 0
+                                 ? options_.threads
+                                 : std::max(1u, std::thread::hardware_concurrency());
+    std::unique_ptr<BatchChecker> previous = std::move(checking_);
+    checking_ = std::make_unique<BatchChecker>(std::move(batch_), std::max(1u, threads) - 1);
     batch_.clear();
+    bool go_on = previous == nullptr || walk_items(previous->finish());
+    if (go_on && last) {
+      std::unique_ptr<BatchChecker> final_batch = std::move(checking_);
+      go_on = walk_items(final_batch->finish());
+    }
+    if (!go_on) checking_.reset();
     return go_on;
+  }
+
+  bool walk_items(const std::vector<WalkItem>& items) {
+    for (const WalkItem& item : items) {
+      if (!walk_entry(item)) return false;
+    }
+    return true;
   }
 
   bool walk_entry(const WalkItem& item) {
@@ -459,7 +503,8 @@ class Verifier {
   size_t checkpoint_cursor_ = 0;
   PostingDigest replay_postings_;
   static constexpr size_t kWalkBatch = 2048;
-  std::vector<WalkItem> batch_;
+  std::vector<WalkItem> batch_;             // being read from the entries column
+  std::unique_ptr<BatchChecker> checking_;  // read, being checked, not yet walked
 };
 
 }  // namespace
