@@ -1,6 +1,7 @@
 #include "passbook/ledger/verify.h"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <memory>
 #include <system_error>
@@ -209,6 +210,7 @@ class Verifier {
     if (chain_intact_ && scanned.is_ok()) walk_batch(/*last=*/true);
     checking_.reset();  // a scan that failed half-way leaves a batch being checked
     if (chain_intact_) finish_chain();
+    check_nonces();
     if (options_.progress) options_.progress(report_.entries, total_);
     return std::move(report_);
   }
@@ -254,6 +256,7 @@ class Verifier {
   }
 
   bool walk_items(const std::vector<WalkItem>& items) {
+    read_merkle_nodes(next_seq_, next_seq_ + items.size());
     for (const WalkItem& item : items) {
       if (!walk_entry(item)) return false;
     }
@@ -293,6 +296,7 @@ class Verifier {
     if (!apply_entry(seq, item)) return false;
     prev_hash_ = leaf;
     prev_commit_ms_ = entry.commit_ms;
+    nonces_walked_.add(nonce_key(*item.envelope), static_cast<int64_t>(seq));
     ++next_seq_;
     ++report_.entries;
     if (!check_checkpoints()) return false;
@@ -301,13 +305,40 @@ class Verifier {
     return true;
   }
 
+  // Reads, one range per level, the stored Merkle nodes that appending leaves [first, end)
+  // completes: node (level, i) completes with leaf (i + 1)·2^level − 1, so i runs from
+  // first >> level to (end >> level) − 1. A point read per node was ≈ 8% of verify's time.
+  void read_merkle_nodes(uint64_t first, uint64_t end) {
+    for (auto& level : stored_nodes_) level.hashes.clear();
+    for (unsigned level = 0; level < stored_nodes_.size() && (end >> level) > (first >> level);
+         ++level) {
+      StoredLevel& stored = stored_nodes_[level];
+      stored.first = first >> level;
+      const uint64_t stop = end >> level;
+      stored.hashes.assign(stop - stored.first, std::string());
+      const std::string start = merkle_key(static_cast<uint8_t>(level), stored.first);
+      Status scanned =
+          storage_.scan(Column::kMerkle, start, start.substr(0, 1),
+                        [&](std::string_view key, std::string_view value) {
+                          if (key.size() != 9)
+                            return true;  // not a node's key: the node it hides reads as missing
+                          const uint64_t index = get_u64_be(key.substr(1));
+                          if (index >= stop) return false;
+                          stored.hashes[index - stored.first] = value;
+                          return true;
+                        });
+      if (!scanned.is_ok()) stored.hashes.clear();  // every node of the level then reads as missing
+    }
+  }
+
   bool check_merkle(uint64_t seq, const Hash32& leaf) {
     nodes_.clear();
     frontier_.append(leaf, nodes_);
     for (const auto& node : nodes_) {
-      auto stored = storage_.get(Column::kMerkle, merkle_key(node.level, node.index));
-      if (!stored.is_ok() || !stored->has_value() || (*stored)->size() != 32 ||
-          std::string_view(**stored) != as_chars(node.hash)) {
+      const StoredLevel& level = stored_nodes_[node.level];
+      const bool read = node.index >= level.first && node.index - level.first < level.hashes.size();
+      if (!read ||
+          std::string_view(level.hashes[node.index - level.first]) != as_chars(node.hash)) {
         return chain_problem(seq, "the Merkle node at level " + std::to_string(node.level) + ", index " +
                                       std::to_string(node.index) + " is missing or damaged");
       }
@@ -327,13 +358,8 @@ class Verifier {
       return chain_problem(seq, "a co-signature of entry " + std::to_string(seq) + " does not verify");
     }
     std::vector<PublicKey> cosigners;
-    for (const auto& cosignature : entry.signed_envelope.cosignatures) cosigners.push_back(cosignature.key);
-    std::string nonce(as_chars(envelope->signer));
-    nonce.append(as_chars(envelope->nonce));
-    auto stored_nonce = storage_.get(Column::kNonces, nonce);
-    if (!stored_nonce.is_ok() || !stored_nonce->has_value() || **stored_nonce != u64_key(seq)) {
-      return chain_problem(seq, "the nonce record of entry " + std::to_string(seq) + " is missing or wrong");
-    }
+    for (const auto& cosignature : entry.signed_envelope.cosignatures)
+      cosigners.push_back(cosignature.key);
     History history;
     history.entry = [this](uint64_t target) -> Result<schemas::Entry> {
       PASSBOOK_ASSIGN_OR_RETURN(StoredEntry stored, read_entry(storage_, target));
@@ -446,6 +472,56 @@ class Verifier {
     }
   }
 
+  static std::string nonce_key(const schemas::Envelope& envelope) {
+    std::string key(as_chars(envelope.signer));
+    key.append(as_chars(envelope.nonce));
+    return key;
+  }
+
+  // Each entry walked must have its nonce record (signer ‖ nonce → seq): without it the envelope
+  // could be committed a second time. One scan of the column against a digest of the walk; only
+  // when they differ are the entries read again, to name the first one whose record is wrong.
+  void check_nonces() {
+    PostingDigest stored;
+    Status scanned =
+        storage_.scan(Column::kNonces, "", "", [&](std::string_view key, std::string_view value) {
+          if (value.size() == 8 && get_u64_be(value) < next_seq_) {
+            stored.add(key, static_cast<int64_t>(get_u64_be(value)));
+          }
+          return true;
+        });
+    if (!scanned.is_ok()) {
+      problem(std::nullopt, "reading the nonce records failed: " + scanned.message());
+      return;
+    }
+    if (stored == nonces_walked_) return;
+    std::optional<uint64_t> bad;
+    scanned =
+        storage_.scan(Column::kEntries, "", "", [&](std::string_view key, std::string_view value) {
+          if (key.size() != 8 || get_u64_be(key) >= next_seq_) return false;
+          const uint64_t seq = get_u64_be(key);
+          auto entry = schemas::decode<schemas::Entry>(value, "entry");
+          if (!entry.is_ok()) return false;  // the walk decoded it: the column changed meanwhile
+          auto envelope =
+              schemas::decode<schemas::Envelope>(entry->signed_envelope.envelope, "envelope");
+          if (!envelope.is_ok()) return false;
+          auto record = storage_.get(Column::kNonces, nonce_key(*envelope));
+          if (!record.is_ok() || !record->has_value() || **record != u64_key(seq)) {
+            bad = seq;
+            return false;
+          }
+          return true;
+        });
+    if (bad) {
+      problem(bad, "the nonce record of entry " + std::to_string(*bad) + " is missing or wrong");
+    } else {
+      problem(std::nullopt,
+              "the nonce records name entries for nonces those entries do not carry (" +
+                  std::to_string(stored.count) + " records for " +
+                  std::to_string(nonces_walked_.count) + " entries)");
+    }
+  }
+
   void finish_chain() {
     if (through_ > next_seq_) {
       problem(std::nullopt, "the stored state claims " + std::to_string(through_) +
@@ -491,6 +567,14 @@ class Verifier {
   LedgerState state_;
   proof::MerkleFrontier frontier_;
   std::vector<proof::StoredNode> nodes_;
+  // The stored nodes the batch being walked completes, by level (read_merkle_nodes).
+  struct StoredLevel {
+    uint64_t first = 0;               // the index of hashes[0]
+    std::vector<std::string> hashes;  // empty string: not stored
+  };
+  std::array<StoredLevel, 64> stored_nodes_;
+  // (signer ‖ nonce, seq) of every entry walked, to compare with the nonces column in one scan.
+  PostingDigest nonces_walked_;
   std::optional<Head> head_;
   uint64_t through_ = 0;
   uint64_t total_ = 0;
