@@ -10,7 +10,7 @@
 // Volunteers get display names in the off-chain names store (a few are left without).
 //
 // Everything derives from --seed: keys, people and events, so a demo can be reproduced. The
-// simulated clock walks day by day from --months ago to now. Size is a flag: the default is a
+// simulated clock walks day by day from --months ago to yesterday (China time). Size is a flag: the default is a
 // small street made in seconds; --volunteers 3000 --branches 30 --months 12 makes a year of a
 // whole street (and feeds benchmarks).
 #include <algorithm>
@@ -184,7 +184,11 @@ class DemoStreet {
     const int64_t now = client::now_ms();
     const int64_t local_midnight =
         (now + kChinaOffsetMinutes * 60'000LL) / kDayMs * kDayMs - kChinaOffsetMinutes * 60'000LL;
-    start_ms_ = local_midnight - int64_t{months_} * 30 * kDayMs;
+    // The last simulated day is yesterday: a day's events run from 9:00 into the afternoon, and
+    // on today they would be in the future until the afternoon (China time). The ledger never
+    // dates a commit before its last one, so every envelope signed afterwards (passbook credit,
+    // a client) would be refused as too old until the clock caught up.
+    start_ms_ = local_midnight - (int64_t{months_} * 30 + 1) * kDayMs;
     clock_.now = start_ms_ + 8 * 3'600'000;
 
     Genesis genesis;
@@ -744,7 +748,7 @@ std::vector<Command> demo_commands() {
        {data_option(),
         {"volunteers", true, "how many volunteers (default 300)"},
         {"branches", true, "how many grid branches (default 6)"},
-        {"months", true, "how many months of service, ending today (default 3)"},
+        {"months", true, "how many months of service, ending yesterday (default 3)"},
         {"seed", true, "everything derives from it (default 2026)"}},
        0,
        run_demo}};
