@@ -432,6 +432,9 @@ struct Ledger::Impl {
     const uint64_t through = state.next_seq;
     postings_since_snapshot = 0;
     snapshot_in_flight = std::async(std::launch::async, [this, rows, postings, through] {
+      // In key order, as IndexTail::write_rows says why.
+      std::sort(rows->begin(), rows->end(),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
       Storage::Batch batch(*storage);
       for (const auto& [key, value] : *rows) {
         if (value) {

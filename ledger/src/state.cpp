@@ -1,5 +1,6 @@
 #include "state.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "dates.h"
@@ -64,13 +65,27 @@ std::shared_ptr<const IndexTail::Rows> IndexTail::freeze() {
 }
 
 void IndexTail::write_rows(const Rows& rows, const RowSink& sink) {
-  std::unordered_map<std::string_view, int64_t> summed;
-  summed.reserve(rows.size());
-  for (const auto& [key, delta] : rows) summed[key] += delta;
-  for (const auto& [key, delta] : summed) {
-    std::string value;
+  // In key order: RocksDB's memtable remembers where its last insert went, so keys that follow
+  // each other cost a few comparisons instead of a search from the top of the skip list. In
+  // t1 (100-operation envelopes) that search was a quarter of passbookd's time, and sorting the
+  // rows first took it from 74k to 138k operations/s (bench/RESULTS.md).
+  std::vector<std::pair<std::string_view, int64_t>> sorted;
+  sorted.reserve(rows.size());
+  for (const auto& [key, delta] : rows) sorted.emplace_back(key, delta);
+  // Stable, and a merge sort: each account's rows arrive in (seq, op) order already.
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::string value;
+  for (size_t i = 0; i < sorted.size();) {
+    int64_t delta = 0;
+    size_t same = i;
+    for (; same < sorted.size() && sorted[same].first == sorted[i].first; ++same) {
+      delta += sorted[same].second;
+    }
+    value.clear();
     put_u64_be(value, static_cast<uint64_t>(delta));
-    sink(std::string(key), value);
+    sink(std::string(sorted[i].first), value);
+    i = same;
   }
 }
 
