@@ -777,6 +777,8 @@ ActorView to_view(const std::string& key, const ActorRecord& record) {
 
 Result<ActorView> Ledger::actor(const PublicKey& key) const {
   std::shared_lock lock(impl_->mutex);
+  // A reopen that failed leaves no state: every key would look unregistered.
+  PASSBOOK_RETURN_IF_ERROR(impl_->require_open());
   const std::string id(as_chars(key));
   const ActorRecord* record = impl_->state.actors.find(id);
   if (record == nullptr) return not_found("the key " + to_hex(key).substr(0, 16) + " is not registered");

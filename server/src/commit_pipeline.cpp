@@ -39,7 +39,9 @@ void CommitPipeline::submit(schemas::SignedEnvelope envelope, const PublicKey& s
     ledger::Prepared prepared = ledger::Ledger::prepare(std::move(envelope));
     if (prepared.status.is_ok()) {
       auto actor = ledger_.actor(session_key);
-      if (!actor.is_ok() || actor->revoked_seq) {
+      if (!actor.is_ok() && actor.status().code() != Status::Code::kNotFound) {
+        prepared.status = actor.status();
+      } else if (!actor.is_ok() || actor->revoked_seq) {
         prepared.status = unauthenticated("the key of this session has been revoked; it can submit nothing more");
       }
     }

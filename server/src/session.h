@@ -186,6 +186,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       co_return refuse(auth_frame->header.id, unauthenticated("the authentication signature does not verify"));
     }
     auto actor = context_.ledger.actor(auth->key);
+    if (!actor.is_ok() && actor.status().code() != Status::Code::kNotFound) {
+      co_return refuse(auth_frame->header.id, actor.status());
+    }
     if (!actor.is_ok() || actor->revoked_seq) {
       co_return refuse(auth_frame->header.id,
                        unauthenticated("the key " + to_hex(auth->key).substr(0, 16) +
@@ -277,6 +280,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (!request.is_ok()) return finish(id, backup_reply, request.status());
     // The key is checked again, as for every query: a revoked admin key asks for nothing more.
     auto actor = context_.ledger.actor(principal_.key);
+    if (!actor.is_ok() && actor.status().code() != Status::Code::kNotFound) {
+      return finish_error(id, actor.status());
+    }
     if (!actor.is_ok() || actor->revoked_seq) {
       return finish_error(
           id, unauthenticated("your key has been revoked; this session can do nothing more"));
