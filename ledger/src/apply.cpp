@@ -265,9 +265,9 @@ class Applier {
   // Adds to a daily-cap counter; a new counter is listed under its day for advance_day.
   void add_day_minutes(const std::string& key, int64_t delta) {
     if (state_.day_minutes.find(key) == nullptr && delta != 0) {
-      auto& keys = state_.day_minutes_by_day[day_key_number(key)];
-      keys.push_back(key);
-      txn_.on_undo([&by_day = state_.day_minutes_by_day, number = day_key_number(key)] {
+      const int64_t number = day_key_number(key);
+      state_.day_minutes_by_day[number].push_back(key);
+      txn_.on_undo([&by_day = state_.day_minutes_by_day, number] {
         auto it = by_day.find(number);
         it->second.pop_back();
         if (it->second.empty()) by_day.erase(it);

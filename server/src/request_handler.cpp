@@ -82,15 +82,18 @@ Result<std::string> entries(ledger::Ledger& ledger, const GetEntries& request) {
 
 }  // namespace
 
-Result<std::string> handle_request(ledger::Ledger& ledger, const Principal& principal, MessageType type,
-                                   std::string_view body) {
-  auto actor = ledger.actor(principal.key);
-  // NotFound is an unknown key; anything else (a closed ledger, a failed reopen) is said as it is,
-  // never as "revoked", and never answered from an empty state.
+Status session_key_allowed(const ledger::Ledger& ledger, const PublicKey& key) {
+  auto actor = ledger.actor(key);
   if (!actor.is_ok() && actor.status().code() != Status::Code::kNotFound) return actor.status();
   if (!actor.is_ok() || actor->revoked_seq) {
     return unauthenticated("your key has been revoked; this session can do nothing more");
   }
+  return Status::ok();
+}
+
+Result<std::string> handle_request(ledger::Ledger& ledger, const Principal& principal,
+                                   MessageType type, std::string_view body) {
+  PASSBOOK_RETURN_IF_ERROR(session_key_allowed(ledger, principal.key));
   switch (type) {
     case MessageType::kGetInfo: {
       PASSBOOK_RETURN_IF_ERROR(body_of<Empty>(body).status());

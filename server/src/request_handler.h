@@ -20,6 +20,11 @@ struct Principal {
   std::string name;
 };
 
+// Whether a session's key may still ask for anything: Unauthenticated once it is revoked (or
+// unknown), and the ledger's own error (a closed ledger, a failed reopen) as it is, never as
+// "revoked" and never answered from an empty state. Checked on every request.
+Status session_key_allowed(const ledger::Ledger& ledger, const PublicKey& key);
+
 // The reply body, or the Status to send as an error. The principal's key is checked again on
 // every request, so a key revoked during a session loses access at once.
 Result<std::string> handle_request(ledger::Ledger& ledger, const Principal& principal,

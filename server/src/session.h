@@ -279,13 +279,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto request = schemas::decode<schemas::BackupRequest>(body, "Backup");
     if (!request.is_ok()) return finish(id, backup_reply, request.status());
     // The key is checked again, as for every query: a revoked admin key asks for nothing more.
-    auto actor = context_.ledger.actor(principal_.key);
-    if (!actor.is_ok() && actor.status().code() != Status::Code::kNotFound) {
-      return finish_error(id, actor.status());
-    }
-    if (!actor.is_ok() || actor->revoked_seq) {
-      return finish_error(
-          id, unauthenticated("your key has been revoked; this session can do nothing more"));
+    if (Status allowed = session_key_allowed(context_.ledger, principal_.key); !allowed.is_ok()) {
+      return finish_error(id, allowed);
     }
     if (principal_.role != schemas::Role::kAdmin) {
       return finish_error(id, permission_denied("only an admin key may ask for a backup"));

@@ -30,6 +30,24 @@ struct Backups {
     return (r.out + r.err).find(text) != std::string::npos;
   }
 
+  // Opens a restored ledger read-only and checks that it holds every receipt's entry, with the
+  // receipt's hash.
+  static std::unique_ptr<ledger::Ledger> open_holding(
+      const fs::path& restored, const std::vector<schemas::Receipt>& receipts) {
+    ledger::Options options;
+    options.data_dir = restored;
+    options.load_ledger_key = false;
+    options.read_only = true;
+    auto ledger = ledger::Ledger::open(options);
+    BOOST_REQUIRE_MESSAGE(ledger.is_ok(), ledger.status().to_string());
+    for (const auto& receipt : receipts) {
+      auto entry = (*ledger)->entry(receipt.seq);
+      BOOST_REQUIRE_MESSAGE(entry.is_ok(), entry.status().to_string());
+      BOOST_CHECK(entry->leaf_hash == receipt.entry_hash);
+    }
+    return std::move(ledger).value();
+  }
+
   Scratch scratch;
   Street street{scratch.path() / "data"};
   fs::path backups = scratch.path() / "backups";
@@ -225,19 +243,9 @@ BOOST_AUTO_TEST_CASE(a_backup_request_while_clients_submit) {
   BOOST_CHECK(b.has(done, "The restored ledger verifies"));
   auto verified = b.run({"verify", "--data", restored.string()});
   BOOST_CHECK_MESSAGE(verified.ok(), verified.describe());
-  ledger::Options options;
-  options.data_dir = restored;
-  options.load_ledger_key = false;
-  options.read_only = true;
-  auto ledger = ledger::Ledger::open(options);
-  BOOST_REQUIRE_MESSAGE(ledger.is_ok(), ledger.status().to_string());
-  BOOST_CHECK_EQUAL((*ledger)->info().size, stored->entries);
-  BOOST_CHECK((*ledger)->info().root == stored->root);
-  for (const auto& receipt : before_request) {
-    auto entry = (*ledger)->entry(receipt.seq);
-    BOOST_REQUIRE_MESSAGE(entry.is_ok(), entry.status().to_string());
-    BOOST_CHECK(entry->leaf_hash == receipt.entry_hash);
-  }
+  const auto ledger = Backups::open_holding(restored, before_request);
+  BOOST_CHECK_EQUAL(ledger->info().size, stored->entries);
+  BOOST_CHECK(ledger->info().root == stored->root);
   BOOST_CHECK(!fs::exists(b.street.data / "backup-copy"));
 }
 
@@ -384,17 +392,7 @@ BOOST_AUTO_TEST_CASE(a_live_backup_while_clients_submit) {
   auto done = b.run({"restore", "--from", b.backups.string(), "--data", restored.string()});
   BOOST_REQUIRE_MESSAGE(done.ok(), done.describe());
   BOOST_CHECK(b.has(done, "The restored ledger verifies"));
-  ledger::Options options;
-  options.data_dir = restored;
-  options.load_ledger_key = false;
-  options.read_only = true;
-  auto ledger = ledger::Ledger::open(options);
-  BOOST_REQUIRE_MESSAGE(ledger.is_ok(), ledger.status().to_string());
-  for (const auto& receipt : acknowledged) {
-    auto entry = (*ledger)->entry(receipt.seq);
-    BOOST_REQUIRE_MESSAGE(entry.is_ok(), entry.status().to_string());
-    BOOST_CHECK(entry->leaf_hash == receipt.entry_hash);
-  }
+  Backups::open_holding(restored, acknowledged);
   // The copy next to the database is gone.
   BOOST_CHECK(!fs::exists(b.street.data / "backup-copy"));
 }
