@@ -73,8 +73,8 @@ class Storage {
   Result<std::optional<std::pair<std::string, std::string>>> last_before(Column column,
                                                                          std::string_view before) const;
   // Reads every table file and checks its block checksums (the whole database: slow on a big
-  // one). Damage is DataLoss naming the file.
-  [[nodiscard]] Status verify_checksums() const;
+  // one), on up to `threads` threads. Damage is DataLoss naming the file.
+  [[nodiscard]] Status verify_checksums(unsigned threads = 1) const;
   // A point-in-time copy of the open database in `dir` (which must not exist): a RocksDB
   // checkpoint, hard links where the file system allows. Safe while others write.
   [[nodiscard]] Status checkpoint(const std::filesystem::path& dir) const;
