@@ -323,6 +323,45 @@ BOOST_AUTO_TEST_CASE(history_adds_up_to_the_balance_while_snapshots_are_written)
   }
 }
 
+BOOST_AUTO_TEST_CASE(snapshots_keep_each_accounts_postings_apart) {
+  // Snapshots write the index account by account. Ids that begin alike ("v1", "v12", "v1x")
+  // must keep their own postings, and a reversal that posts twice to one account in one
+  // operation must count both.
+  TestStreet t(3);
+  t.ok(t.secretary, {OpenAccount{"v12", std::nullopt, std::nullopt},
+                     OpenAccount{"v1x", std::nullopt, std::nullopt}});
+  const uint64_t twice = t.ok(t.secretary, {Credit{TestStreet::service("v1", 60, ago(30))},
+                                            Credit{TestStreet::service("v1", 30, ago(30))},
+                                            Credit{TestStreet::service("v12", 60, ago(30))}});
+  const std::vector<std::string> ids = {"v12", "v1", "v1x", "v2"};
+  for (uint32_t day = 0; day < 24; ++day) {
+    t.ok(t.secretary, {Credit{TestStreet::service(ids[day % ids.size()], 10 + day, ago(day))},
+                       Credit{TestStreet::service(ids[(day + 1) % ids.size()], 20, ago(day))}});
+  }
+  t.ok(t.council, {Reverse{twice, "entered twice"}});
+  auto check_histories = [&] {
+    for (const std::string& id : ids) {
+      auto history = t.ledger->history(AccountKind::kVolunteer, id);
+      BOOST_REQUIRE_MESSAGE(history.is_ok(), history.status().to_string());
+      int64_t sum = 0;
+      for (const auto& line : *history) sum += line.delta;
+      BOOST_TEST(sum == t.balance(id), id);
+      BOOST_TEST(history->back().balance_after == t.balance(id), id);
+    }
+  };
+  check_histories();
+  // The reversal took back 90 minutes (18 points) from v1 in one operation, two postings.
+  auto v1 = t.ledger->history(AccountKind::kVolunteer, "v1");
+  BOOST_REQUIRE(v1.is_ok());
+  BOOST_TEST(v1->back().delta == -18);
+  const std::string before = t.render();
+  t.reopen();
+  BOOST_TEST(t.render() == before);
+  check_histories();
+  t.close();
+  require_verifies(t.dir.path());
+}
+
 BOOST_AUTO_TEST_CASE(a_copy_taken_while_running_recovers_every_acknowledged_entry) {
   // The files on disk while the ledger runs are what a crash leaves behind: entries are synced,
   // the state snapshot is older. Opening the copy must replay the difference.
