@@ -171,6 +171,9 @@ void Storage::Batch::erase(Column column, std::string_view key) {
 
 size_t Storage::Batch::byte_size() const { return impl_->batch.GetDataSize(); }
 size_t Storage::Batch::count() const { return static_cast<size_t>(impl_->batch.Count()); }
+void Storage::Batch::clear() {
+  impl_->batch.Clear();
+}
 
 Storage::Storage(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Storage::~Storage() = default;

@@ -22,8 +22,9 @@ enum class Column {
   kCheckpoints,  // tree size (u64 BE) -> signed checkpoint note
   kNonces,       // signer (32) || nonce (16) -> seq (u64 BE)
   kState,        // derived state rows, written by snapshots
-  kIndex,        // account key || 0x00 || seq || op -> points moved (i64 BE), by snapshots
-  kMeta,         // "head", "state_through"
+  kIndex,        // account key || 0x00 || seq || op -> points moved (i64 BE), by snapshots;
+           // rows of entries at or after state_through are not stored yet (see start_snapshot)
+  kMeta,  // "head", "state_through"
 };
 inline constexpr int kColumnCount = 7;
 
@@ -44,6 +45,8 @@ class Storage {
     void erase(Column column, std::string_view key);
     [[nodiscard]] size_t byte_size() const;
     [[nodiscard]] size_t count() const;
+    // Empties the batch for reuse.
+    void clear();
 
    private:
     friend class Storage;

@@ -362,6 +362,40 @@ BOOST_AUTO_TEST_CASE(snapshots_keep_each_accounts_postings_apart) {
   require_verifies(t.dir.path());
 }
 
+BOOST_AUTO_TEST_CASE(a_snapshot_of_many_postings_is_written_in_parts_and_adds_up) {
+  // A background snapshot writes its postings in batches of 16,384 rows, then its state. One of
+  // more than 20,000 postings must add up while it is written, after reopening, and in verify.
+  TestStreet t(20'000);
+  std::vector<std::string> ids;
+  std::vector<Operation> open;
+  for (int i = 0; i < 200; ++i) {
+    ids.push_back("w" + std::to_string(i));
+    open.emplace_back(OpenAccount{ids.back(), std::nullopt, std::nullopt});
+  }
+  t.ok(t.secretary, open);
+  for (uint32_t round = 0; round < 60; ++round) {
+    std::vector<Operation> credits;
+    for (const std::string& id : ids)
+      credits.emplace_back(Credit{TestStreet::service(id, 10 + round, ago(round % 40))});
+    t.ok(t.secretary, credits);
+  }
+  auto adds_up = [&](const std::string& id) {
+    auto history = t.ledger->history(AccountKind::kVolunteer, id);
+    BOOST_REQUIRE_MESSAGE(history.is_ok(), history.status().to_string());
+    BOOST_TEST(history->size() == 60u, id);
+    int64_t sum = 0;
+    for (const auto& line : *history) sum += line.delta;
+    BOOST_TEST(sum == t.balance(id), id);
+  };
+  for (const std::string& id : {ids.front(), ids[77], ids.back()}) adds_up(id);
+  const std::string before = t.render();
+  t.reopen();
+  BOOST_TEST(t.render() == before);
+  for (const std::string& id : {ids.front(), ids[77], ids.back()}) adds_up(id);
+  t.close();
+  require_verifies(t.dir.path());
+}
+
 BOOST_AUTO_TEST_CASE(a_copy_taken_while_running_recovers_every_acknowledged_entry) {
   // The files on disk while the ledger runs are what a crash leaves behind: entries are synced,
   // the state snapshot is older. Opening the copy must replay the difference.
