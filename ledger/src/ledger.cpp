@@ -424,7 +424,13 @@ struct Ledger::Impl {
   void start_snapshot() {
     if (snapshot_in_flight.valid()) {
       if (snapshot_in_flight.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
-      if (Status s = snapshot_in_flight.get(); !s.is_ok()) broken = s;
+      if (Status s = snapshot_in_flight.get(); !s.is_ok()) {
+        // No snapshot after a failed one: its state rows are lost and its postings may be half
+        // written, so a later watermark would claim rows that were never stored. Reopening
+        // replays from the last watermark instead.
+        broken = s;
+        return;
+      }
     }
     auto rows = std::make_shared<std::vector<std::pair<std::string, std::optional<std::string>>>>();
     for (TableBase* table : state.tables()) {

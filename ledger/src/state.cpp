@@ -77,33 +77,32 @@ void IndexTail::write_rows(const Rows& rows, const RowSink& sink) {
   // snapshot of t1 holds ~400k rows over ~10k accounts, and comparing whole keys of every row
   // was a tenth of passbookd's time. An index key is the account key, 0x00, seq and op, and ids
   // hold no control character, so the order of the account keys is the order of the rows.
-  std::unordered_map<std::string_view, uint32_t> ordinal_of;
+  std::unordered_map<std::string_view, size_t> ordinal_of;
   std::vector<std::string_view> accounts;
-  std::vector<uint32_t> row_account(rows.size());
+  std::vector<size_t> row_account(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
     const std::string& key = rows[i].first;
     const std::string_view account(key.data(), key.size() >= 13 ? key.size() - 13 : 0);
-    auto [it, added] = ordinal_of.try_emplace(account, static_cast<uint32_t>(accounts.size()));
+    auto [it, added] = ordinal_of.try_emplace(account, accounts.size());
     if (added) accounts.push_back(account);
     row_account[i] = it->second;
   }
-  std::vector<uint32_t> by_name(accounts.size());
-  for (uint32_t a = 0; a < by_name.size(); ++a) by_name[a] = a;
+  std::vector<size_t> by_name(accounts.size());
+  for (size_t a = 0; a < by_name.size(); ++a) by_name[a] = a;
   std::sort(by_name.begin(), by_name.end(),
-            [&](uint32_t a, uint32_t b) { return accounts[a] < accounts[b]; });
+            [&](size_t a, size_t b) { return accounts[a] < accounts[b]; });
   // Where each account's rows start in the output, in name order; then the rows, in the order
   // they were made within each account.
   std::vector<size_t> rows_of(accounts.size(), 0);
-  for (uint32_t a : row_account) ++rows_of[a];
+  for (size_t a : row_account) ++rows_of[a];
   std::vector<size_t> first_of(accounts.size());
   size_t at = 0;
-  for (uint32_t a : by_name) {
+  for (size_t a : by_name) {
     first_of[a] = at;
     at += rows_of[a];
   }
-  std::vector<uint32_t> order(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i)
-    order[first_of[row_account[i]]++] = static_cast<uint32_t>(i);
+  std::vector<size_t> order(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) order[first_of[row_account[i]]++] = i;
 
   std::string value;
   for (size_t i = 0; i < order.size();) {

@@ -294,6 +294,16 @@ Status Storage::verify_checksums(unsigned threads) const {
   if (hold_files) {
     PASSBOOK_RETURN_IF_ERROR(from_rocksdb(db.DisableFileDeletions(), "holding the table files"));
   }
+  // Whatever happens below, deletions resume: held for the process's life, old files pile up.
+  struct ResumeDeletions {
+    explicit ResumeDeletions(rocksdb::DB* held) : db(held) {}
+    rocksdb::DB* db;
+    ResumeDeletions(const ResumeDeletions&) = delete;
+    ResumeDeletions& operator=(const ResumeDeletions&) = delete;
+    ~ResumeDeletions() {
+      if (db != nullptr) (void)db->EnableFileDeletions(/*force=*/false);
+    }
+  } resume(hold_files ? &db : nullptr);
   std::vector<rocksdb::LiveFileMetaData> files;
   db.GetLiveFilesMetaData(&files);
   std::unordered_map<std::string, rocksdb::Options> options_of;
@@ -309,15 +319,19 @@ Status Storage::verify_checksums(unsigned threads) const {
   auto check_files = [&] {
     for (size_t i = next++; i < files.size() && !failed; i = next++) {
       const rocksdb::LiveFileMetaData& file = files[i];
-      auto options = options_of.find(file.column_family_name);
-      if (options == options_of.end()) {
-        results[i] = rocksdb::Status::Corruption("table file " + file.name +
-                                                 " belongs to an unknown column family " +
-                                                 file.column_family_name);
-      } else {
-        results[i] = rocksdb::VerifySstFileChecksum(
-            options->second, rocksdb::EnvOptions(options->second), rocksdb::ReadOptions(),
-            file.db_path + file.name, file.largest_seqno);
+      try {  // on a helper thread an exception (bad_alloc) would end the process
+        auto options = options_of.find(file.column_family_name);
+        if (options == options_of.end()) {
+          results[i] = rocksdb::Status::Corruption("table file " + file.name +
+                                                   " belongs to an unknown column family " +
+                                                   file.column_family_name);
+        } else {
+          results[i] = rocksdb::VerifySstFileChecksum(
+              options->second, rocksdb::EnvOptions(options->second), rocksdb::ReadOptions(),
+              file.db_path + file.name, file.largest_seqno);
+        }
+      } catch (const std::exception& e) {
+        results[i] = rocksdb::Status::Aborted(e.what());
       }
       if (!results[i].ok()) failed = true;
     }
@@ -332,7 +346,6 @@ Status Storage::verify_checksums(unsigned threads) const {
   }
   check_files();
   for (std::thread& helper : helpers) helper.join();
-  if (hold_files) (void)db.EnableFileDeletions(/*force=*/false);
   for (const rocksdb::Status& result : results) {
     PASSBOOK_RETURN_IF_ERROR(from_rocksdb(result, "checking the checksums of the table files"));
   }

@@ -586,6 +586,20 @@ BOOST_AUTO_TEST_CASE(postings_written_ahead_of_the_stored_state_are_checked_not_
   t.ok(t.merchant, {Reverse{redeemed, "returned"}});
   const uint64_t size = t.ledger->info().size;
   const std::string rendered = t.render();
+  // Each passbook line, so that a posting counted twice (stored and replayed) would show.
+  const auto passbooks = [](const ledger::Ledger& ledger) {
+    std::string out;
+    for (const char* id : {"v1", "v2"}) {
+      auto history = ledger.history(AccountKind::kVolunteer, id);
+      BOOST_REQUIRE_MESSAGE(history.is_ok(), history.status().to_string());
+      for (const auto& line : *history) {
+        out += std::string(id) + " " + std::to_string(line.seq) + "/" + std::to_string(line.op) +
+               " " + std::to_string(line.delta) + " " + std::to_string(line.balance_after) + "\n";
+      }
+    }
+    return out;
+  };
+  const std::string lines = passbooks(*t.ledger);
   TempDir crashed;
   std::filesystem::copy(
       t.dir.path(), crashed.path(),
@@ -637,6 +651,7 @@ BOOST_AUTO_TEST_CASE(postings_written_ahead_of_the_stored_state_are_checked_not_
   std::swap(t.ledger, *recovered);
   BOOST_TEST(t.render() == rendered);
   std::swap(t.ledger, *recovered);
+  BOOST_TEST(passbooks(**recovered) == lines);
   BOOST_REQUIRE((*recovered)->close().is_ok());
   BOOST_TEST(verified(crashed.path()).ok());
   BOOST_TEST((dump(crashed.path(), Cf::kIndex) == every_posting));
