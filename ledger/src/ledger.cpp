@@ -441,7 +441,7 @@ struct Ledger::Impl {
     std::shared_ptr<const IndexTail::Rows> postings = state.index.freeze();
     const uint64_t through = state.next_seq;
     postings_since_snapshot = 0;
-    snapshot_in_flight = std::async(std::launch::async, [this, rows, postings, through] {
+    auto write = [this, rows, postings, through] {
       // In key order, as IndexTail::write_rows says why.
       std::sort(rows->begin(), rows->end(),
                 [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -481,7 +481,15 @@ struct Ledger::Impl {
                            ") and stopped accepting writes; reopen it to recover");
       }
       return Status::ok();
-    });
+    };
+    try {
+      snapshot_in_flight = std::async(std::launch::async, std::move(write));
+    } catch (const std::system_error& e) {
+      // No thread to write it: the drained rows exist only in memory now, so writes stop until a
+      // reopen reloads the state from the last snapshot (entries are all on disk already).
+      broken = unavailable(std::string("the ledger could not start writing a state snapshot (") +
+                           e.what() + ") and stopped accepting writes; reopen it to recover");
+    }
   }
 
   // Takes the background snapshot out (under the lock) and waits for it without the lock, which
