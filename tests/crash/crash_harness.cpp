@@ -503,9 +503,11 @@ class Harness {
     check_chain_and_balances("after restart");
     retry_unanswered();
     check_chain_and_balances("after resending");
+    // Its own trust file: the default one is named after host and port, and a port the kernel
+    // hands out again may have served another harness's ledger (a CI failure, 2026-11-22).
     check_accounts_cli({"--server", "127.0.0.1:" + std::to_string(daemon_->port()), "--key",
                         (ledger_dir_ / "data" / "keys" / "admin.key").string(), "--ledger-vkey",
-                        verifier_key_});
+                        verifier_key_, "--trust-file", (ledger_dir_ / "trust-cli").string()});
 
     std::cout << "round " << round << ": "
               << (kill == Kill::kLoad       ? "SIGKILL under load"
