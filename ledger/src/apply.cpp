@@ -204,8 +204,8 @@ class Applier {
     }
     touch(from, std::move(debited));
     touch(to, std::move(credited));
-    state_.index.add(txn_, index_key(from, ctx_.seq, op_index_), -points);
-    state_.index.add(txn_, index_key(to, ctx_.seq, op_index_), points);
+    state_.index.add(txn_, from, ctx_.seq, op_index_, -points);
+    state_.index.add(txn_, to, ctx_.seq, op_index_, points);
     return Status::ok();
   }
 
@@ -755,9 +755,8 @@ class Applier {
   }
 
   Result<int64_t> posting(const std::string& account, uint64_t seq, uint32_t op) const {
-    const std::string key = index_key(account, seq, op);
-    if (auto tail = state_.index.find(key)) return *tail;
-    PASSBOOK_ASSIGN_OR_RETURN(std::optional<int64_t> stored, history_.posting(key));
+    if (auto tail = state_.index.find(account, seq, op)) return *tail;
+    PASSBOOK_ASSIGN_OR_RETURN(std::optional<int64_t> stored, history_.posting(account, seq, op));
     if (!stored) return data_loss("the index has no posting for entry " + std::to_string(seq));
     return *stored;
   }

@@ -27,7 +27,9 @@ struct EntryContext {
 // written to the index column family.
 struct History {
   std::function<Result<schemas::Entry>(uint64_t seq)> entry;
-  std::function<Result<std::optional<int64_t>>(std::string_view index_key)> posting;
+  std::function<Result<std::optional<int64_t>>(std::string_view account_key, uint64_t seq,
+                                               uint32_t op)>
+      posting;
 };
 
 struct ApplyOutcome {

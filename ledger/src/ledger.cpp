@@ -15,6 +15,7 @@
 
 #include "apply.h"
 #include "chain.h"
+#include "index_blocks.h"
 #include "passbook/proof/crypto.h"
 #include "passbook/proof/merkle.h"
 #include "passbook/proof/note.h"
@@ -24,10 +25,6 @@
 
 namespace passbook::ledger {
 namespace {
-
-// A background snapshot writes its postings in batches of this many rows, so that a commit
-// never waits long behind one in RocksDB's write queue.
-constexpr size_t kPostingsPerBatch = 16'384;
 
 class SystemClock final : public Clock {
  public:
@@ -123,6 +120,8 @@ struct Ledger::Impl {
   bool closing = false;
   // The snapshot being written in the background, if any (at most one).
   std::future<Status> snapshot_in_flight;
+  // Used by that snapshot, or by write_snapshot() when none is in flight.
+  IndexWriter index_writer;
 
   // ---- opening ---------------------------------------------------------------------------
 
@@ -144,11 +143,8 @@ struct Ledger::Impl {
       PASSBOOK_ASSIGN_OR_RETURN(StoredEntry stored, read_entry(*storage, seq));
       return std::move(stored.entry);
     };
-    h.posting = [this](std::string_view key) -> Result<std::optional<int64_t>> {
-      PASSBOOK_ASSIGN_OR_RETURN(std::optional<std::string> value, storage->get(Column::kIndex, key));
-      if (!value) return std::optional<int64_t>();
-      if (value->size() != 8) return data_loss("an index posting has the wrong size");
-      return std::optional<int64_t>(static_cast<int64_t>(get_u64_be(*value)));
+    h.posting = [this](std::string_view account, uint64_t seq, uint32_t op) {
+      return read_posting(*storage, account, seq, op);
     };
     return h;
   }
@@ -438,41 +434,24 @@ struct Ledger::Impl {
         rows->emplace_back(key, value);
       });
     }
-    std::shared_ptr<const IndexTail::Rows> postings = state.index.freeze();
+    std::shared_ptr<const IndexTail::ByAccount> postings = state.index.freeze();
     const uint64_t through = state.next_seq;
     postings_since_snapshot = 0;
     auto write = [this, rows, postings, through] {
-      // In key order, as IndexTail::write_rows says why.
+      // In key order, as IndexTail::in_key_order says why. One batch, the postings with the
+      // state rows and the watermark, so that the index never holds postings the watermark
+      // does not cover. Its memtable inserts take a while (~60k rows in t1), but commits do
+      // not wait for them: storage.cpp says why (unordered_write).
       std::sort(rows->begin(), rows->end(),
                 [](const auto& a, const auto& b) { return a.first < b.first; });
-      // The postings go first, in batches of their own. As one batch (~400k rows in t1) they
-      // held RocksDB's write queue for a tenth of a second, and every commit waited behind them
-      // (bench/RESULTS.md). Written ahead of the state batch below, they are rows of entries at
-      // or after the stored watermark until it is written: history and verify do not count those
-      // as stored, and after a crash the replay makes them again and the next snapshot writes
-      // the same rows with the same values.
-      Status s;
       Storage::Batch batch(*storage);
-      auto put_posting = [&](const std::string& key, const std::optional<std::string>& value) {
-        if (!s.is_ok()) return;
-        batch.put(Column::kIndex, key, *value);
-        if (batch.count() >= kPostingsPerBatch) {
-          s = storage->write(batch, /*sync=*/false);
-          batch.clear();
-        }
-      };
-      IndexTail::write_rows(*postings, put_posting);
+      Status s = add_index_rows(*postings, batch);
       if (s.is_ok()) {
-        for (const auto& [key, value] : *rows) {
-          if (value) {
-            batch.put(Column::kState, key, *value);
-          } else {
-            batch.erase(Column::kState, key);
-          }
-        }
+        add_state_rows(*rows, batch);
         batch.put(Column::kMeta, kStateThroughKey, u64_key(through));
         s = storage->write(batch, /*sync=*/false);
       }
+      if (!s.is_ok()) index_writer.forget();
       std::unique_lock lock(mutex);
       state.index.release_frozen();
       if (s.is_ok()) stored_through = through;
@@ -509,27 +488,48 @@ struct Ledger::Impl {
   Status write_snapshot() {
     assert(!snapshot_in_flight.valid());
     Storage::Batch batch(*storage);
+    std::vector<std::pair<std::string, std::optional<std::string>>> rows;
     for (TableBase* table : state.tables()) {
       table->drain_dirty([&](const std::string& key, const std::optional<std::string>& value) {
-        if (value) {
-          batch.put(Column::kState, key, *value);
-        } else {
-          batch.erase(Column::kState, key);
-        }
+        rows.emplace_back(key, value);
       });
     }
-    state.index.drain([&](const std::string& key, const std::optional<std::string>& value) {
-      batch.put(Column::kIndex, key, *value);
-    });
-    batch.put(Column::kMeta, kStateThroughKey, u64_key(state.next_seq));
+    std::sort(rows.begin(), rows.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
+    Status s = add_index_rows(state.index.take_all(), batch);
+    if (s.is_ok()) {
+      add_state_rows(rows, batch);
+      batch.put(Column::kMeta, kStateThroughKey, u64_key(state.next_seq));
+      s = storage->write(batch, /*sync=*/false);
+    }
     postings_since_snapshot = 0;
-    Status s = storage->write(batch, /*sync=*/false);
     if (s.is_ok()) stored_through = state.next_seq;
     if (!s.is_ok()) {
+      index_writer.forget();
       return unavailable("the ledger could not write a state snapshot (" + s.message() +
                          ") and stopped accepting writes; reopen it to recover");
     }
     return Status::ok();
+  }
+
+  // The index rows that store `postings` after those already stored.
+  Status add_index_rows(const IndexTail::ByAccount& postings, Storage::Batch& batch) {
+    for (const auto* account : IndexTail::in_key_order(postings)) {
+      PASSBOOK_RETURN_IF_ERROR(index_writer.add(*storage, account->first, account->second, batch));
+    }
+    return Status::ok();
+  }
+
+  static void add_state_rows(
+      const std::vector<std::pair<std::string, std::optional<std::string>>>& rows,
+      Storage::Batch& batch) {
+    for (const auto& [key, value] : rows) {
+      if (value) {
+        batch.put(Column::kState, key, *value);
+      } else {
+        batch.erase(Column::kState, key);
+      }
+    }
   }
 
   Status recover() {
@@ -546,6 +546,7 @@ struct Ledger::Impl {
     // load it again exactly as a restart would.
     storage.reset();
     state.clear();
+    index_writer.forget();
     head = Head{};
     frontier = proof::MerkleFrontier();
     postings_since_snapshot = 0;
@@ -773,16 +774,7 @@ Result<std::vector<HistoryLine>> Ledger::history(AccountKind kind, const std::st
   const std::string key = account_key(kind, id);
   if (impl_->state.accounts.find(key) == nullptr) return not_found("there is no account " + id);
   std::vector<Posting> postings;
-  std::string prefix = key;
-  prefix.push_back('\0');
-  PASSBOOK_RETURN_IF_ERROR(impl_->storage->scan(
-      Column::kIndex, prefix, prefix, [&](std::string_view k, std::string_view v) {
-        if (k.size() == prefix.size() + 12 && v.size() == 8) {
-          Posting posting = decode_index_key(k, static_cast<int64_t>(get_u64_be(v)));
-          if (posting.seq < impl_->stored_through) postings.push_back(posting);
-        }
-        return true;
-      }));
+  PASSBOOK_RETURN_IF_ERROR(read_postings(*impl_->storage, key, impl_->stored_through, postings));
   for (const Posting& p : impl_->state.index.account(key)) postings.push_back(p);
   std::vector<HistoryLine> lines;
   lines.reserve(postings.size());

@@ -22,109 +22,82 @@ void Txn::merge_into(Txn& parent) {
   undo_.clear();
 }
 
-void IndexTail::add(Txn& txn, std::string key, int64_t delta) {
-  rows_.emplace_back(std::move(key), delta);
-  // Undo runs newest first, so the row to take back is always the last one.
-  txn.on_undo([this] { rows_.pop_back(); });
+void IndexTail::add(Txn& txn, std::string_view account_key, uint64_t seq, uint32_t op,
+                    int64_t delta) {
+  auto it = current_.find(account_key);
+  if (it == current_.end())
+    it = current_.emplace(std::string(account_key), std::vector<Posting>()).first;
+  std::vector<Posting>* postings = &it->second;  // map nodes stay put when the map grows
+  if (!postings->empty() && postings->back().seq == seq && postings->back().op == op) {
+    postings->back().delta += delta;
+    txn.on_undo([postings, delta] { postings->back().delta -= delta; });
+    return;
+  }
+  assert(postings->empty() || comes_before(postings->back(), Posting{seq, op, 0}));
+  postings->push_back(Posting{seq, op, delta});
+  ++count_;
+  // Undo runs newest first, so the posting to take back is always the account's last one.
+  txn.on_undo([this, postings] {
+    postings->pop_back();
+    --count_;
+  });
 }
 
-std::optional<int64_t> IndexTail::find(std::string_view key) const {
-  std::optional<int64_t> sum;
-  auto scan = [&](const Rows& rows) {
-    for (const auto& [k, delta] : rows) {
-      if (k == key) sum = sum.value_or(0) + delta;
-    }
-  };
-  if (frozen_) scan(*frozen_);
-  scan(rows_);
-  return sum;
+namespace {
+
+const std::vector<Posting>* postings_of(const IndexTail::ByAccount* map, std::string_view key) {
+  if (map == nullptr) return nullptr;
+  auto it = map->find(key);
+  return it == map->end() ? nullptr : &it->second;
+}
+
+}  // namespace
+
+std::optional<int64_t> IndexTail::find(std::string_view account_key, uint64_t seq,
+                                       uint32_t op) const {
+  const Posting wanted{seq, op, 0};
+  for (const auto* postings :
+       {postings_of(&current_, account_key), postings_of(frozen_.get(), account_key)}) {
+    if (postings == nullptr) continue;
+    auto it = std::lower_bound(postings->begin(), postings->end(), wanted, comes_before);
+    if (it != postings->end() && it->seq == seq && it->op == op) return it->delta;
+  }
+  return std::nullopt;
 }
 
 std::vector<Posting> IndexTail::account(std::string_view account_key) const {
-  std::string prefix(account_key);
-  prefix.push_back('\0');
   std::vector<Posting> out;
-  auto scan = [&](const Rows& rows) {
-    for (const auto& [key, delta] : rows) {
-      if (key.size() != prefix.size() + 12 || key.compare(0, prefix.size(), prefix) != 0) continue;
-      Posting posting = decode_index_key(key, delta);
-      if (!out.empty() && out.back().seq == posting.seq && out.back().op == posting.op) {
-        out.back().delta += delta;  // the same operation posting twice to one account
-      } else {
-        out.push_back(posting);
-      }
-    }
-  };
-  if (frozen_) scan(*frozen_);
-  scan(rows_);
+  for (const auto* postings :
+       {postings_of(frozen_.get(), account_key), postings_of(&current_, account_key)}) {
+    if (postings != nullptr) out.insert(out.end(), postings->begin(), postings->end());
+  }
   return out;
 }
 
-std::shared_ptr<const IndexTail::Rows> IndexTail::freeze() {
+std::shared_ptr<const IndexTail::ByAccount> IndexTail::freeze() {
   assert(!frozen_ && "one snapshot at a time");
-  frozen_ = std::make_shared<const Rows>(std::move(rows_));
-  rows_ = Rows();
+  frozen_ = std::make_shared<const ByAccount>(std::move(current_));
+  current_ = ByAccount();
+  count_ = 0;
   return frozen_;
 }
 
-void IndexTail::write_rows(const Rows& rows, const RowSink& sink) {
-  // In key order: RocksDB's memtable remembers where its last insert went, so keys that follow
-  // each other cost a few comparisons instead of a search from the top of the skip list. In
-  // t1 (100-operation envelopes) that search was a quarter of passbookd's time, and sorting the
-  // rows first took it from 74k to 138k operations/s (bench/RESULTS.md).
-  //
-  // Each account's rows were made in (seq, op) order, so only the accounts need sorting: a
-  // snapshot of t1 holds ~400k rows over ~10k accounts, and comparing whole keys of every row
-  // was a tenth of passbookd's time. An index key is the account key, 0x00, seq and op, and ids
-  // hold no control character, so the order of the account keys is the order of the rows.
-  std::unordered_map<std::string_view, size_t> ordinal_of;
-  std::vector<std::string_view> accounts;
-  std::vector<size_t> row_account(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) {
-    const std::string& key = rows[i].first;
-    const std::string_view account(key.data(), key.size() >= 13 ? key.size() - 13 : 0);
-    auto [it, added] = ordinal_of.try_emplace(account, accounts.size());
-    if (added) accounts.push_back(account);
-    row_account[i] = it->second;
-  }
-  std::vector<size_t> by_name(accounts.size());
-  for (size_t a = 0; a < by_name.size(); ++a) by_name[a] = a;
-  std::sort(by_name.begin(), by_name.end(),
-            [&](size_t a, size_t b) { return accounts[a] < accounts[b]; });
-  // Where each account's rows start in the output, in name order; then the rows, in the order
-  // they were made within each account.
-  std::vector<size_t> rows_of(accounts.size(), 0);
-  for (size_t a : row_account) ++rows_of[a];
-  std::vector<size_t> first_of(accounts.size());
-  size_t at = 0;
-  for (size_t a : by_name) {
-    first_of[a] = at;
-    at += rows_of[a];
-  }
-  std::vector<size_t> order(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) order[first_of[row_account[i]]++] = i;
-
-  std::string value;
-  for (size_t i = 0; i < order.size();) {
-    const std::string& key = rows[order[i]].first;
-    int64_t delta = 0;
-    size_t same = i;
-    for (; same < order.size() && rows[order[same]].first == key; ++same)
-      delta += rows[order[same]].second;
-    value.clear();
-    put_u64_be(value, static_cast<uint64_t>(delta));
-    sink(key, value);
-    i = same;
-  }
+IndexTail::ByAccount IndexTail::take_all() {
+  assert(!frozen_ && "no snapshot may be writing");
+  ByAccount all = std::move(current_);
+  current_ = ByAccount();
+  count_ = 0;
+  return all;
 }
 
-void IndexTail::drain(const RowSink& sink) {
-  Rows all;
-  if (frozen_) all = *frozen_;
-  all.insert(all.end(), std::make_move_iterator(rows_.begin()), std::make_move_iterator(rows_.end()));
-  write_rows(all, sink);
-  rows_.clear();
-  frozen_.reset();
+std::vector<const IndexTail::ByAccount::value_type*> IndexTail::in_key_order(
+    const ByAccount& postings) {
+  std::vector<const ByAccount::value_type*> order;
+  order.reserve(postings.size());
+  for (const auto& account : postings) order.push_back(&account);
+  std::sort(order.begin(), order.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  return order;
 }
 
 std::string account_key(AccountKind kind, std::string_view id) {
@@ -171,20 +144,6 @@ std::string op_key(const OpRef& ref) {
 }
 
 std::string seq_key(uint64_t seq) { return u64_key(seq); }
-
-std::string index_key(std::string_view account_key, uint64_t seq, uint32_t op) {
-  std::string key(account_key);
-  key.push_back('\0');
-  put_u64_be(key, seq);
-  put_u32_be(key, op);
-  return key;
-}
-
-Posting decode_index_key(std::string_view key, int64_t delta) {
-  assert(key.size() >= 12);
-  const std::string_view tail = key.substr(key.size() - 12);
-  return {get_u64_be(tail), get_u32_be(tail.substr(8)), delta};
-}
 
 LedgerState::LedgerState() = default;
 

@@ -10,6 +10,7 @@
 
 #include "apply.h"
 #include "chain.h"
+#include "index_blocks.h"
 #include "passbook/proof/crypto.h"
 #include "passbook/proof/merkle.h"
 #include "passbook/proof/note.h"
@@ -26,16 +27,30 @@ struct PostingDigest {
   uint64_t count = 0;
   uint64_t sum = 0;
   uint64_t mixed = 0;
-  void add(std::string_view key, int64_t delta) {
-    uint64_t h = std::hash<std::string_view>{}(key) ^ (static_cast<uint64_t>(delta) * 0x9E3779B97F4A7C15ull);
-    h ^= h >> 33;
-    h *= 0xFF51AFD7ED558CCDull;
-    h ^= h >> 33;
+  void add(std::string_view key, int64_t value) {
+    add_hash(mix(std::hash<std::string_view>{}(key) + static_cast<uint64_t>(value)));
+  }
+  // One posting: its account, entry and operation, and the points.
+  void add(std::string_view account_key, const Posting& p) {
+    uint64_t h = mix(std::hash<std::string_view>{}(account_key) + p.seq);
+    h = mix(h + p.op);
+    add_hash(mix(h + static_cast<uint64_t>(p.delta)));
+  }
+  friend bool operator==(const PostingDigest&, const PostingDigest&) = default;
+
+ private:
+  // splitmix64's finaliser: every input bit reaches every output bit.
+  static uint64_t mix(uint64_t h) {
+    h += 0x9E3779B97F4A7C15ull;
+    h = (h ^ (h >> 30)) * 0xBF58476D1CE4E5B9ull;
+    h = (h ^ (h >> 27)) * 0x94D049BB133111EBull;
+    return h ^ (h >> 31);
+  }
+  void add_hash(uint64_t h) {
     ++count;
     sum += h;
     mixed ^= h * 0xC4CEB9FE1A85EC53ull;
   }
-  friend bool operator==(const PostingDigest&, const PostingDigest&) = default;
 };
 
 std::string describe_row(std::string_view key) {
@@ -211,7 +226,6 @@ class Verifier {
     if (chain_intact_ && scanned.is_ok()) walk_batch(/*last=*/true);
     checking_.reset();  // a scan that failed half-way leaves a batch being checked
     if (chain_intact_) finish_chain();
-    if (chain_intact_) check_postings_ahead();
     check_nonces();
     if (options_.progress) options_.progress(report_.entries, total_);
     return std::move(report_);
@@ -367,12 +381,10 @@ class Verifier {
       PASSBOOK_ASSIGN_OR_RETURN(StoredEntry stored, read_entry(storage_, target));
       return std::move(stored.entry);
     };
-    history.posting = [this](std::string_view key) -> Result<std::optional<int64_t>> {
+    history.posting = [this](std::string_view account, uint64_t target, uint32_t op) {
       // Postings already folded into the digest: the stored index, itself checked against the
       // digest at the end.
-      PASSBOOK_ASSIGN_OR_RETURN(std::optional<std::string> value, storage_.get(Column::kIndex, key));
-      if (!value || value->size() != 8) return std::optional<int64_t>();
-      return std::optional<int64_t>(static_cast<int64_t>(get_u64_be(*value)));
+      return read_posting(storage_, account, target, op);
     };
     EntryContext ctx{seq, entry.commit_ms, envelope, cosigners};
     Txn txn;
@@ -388,9 +400,9 @@ class Verifier {
   }
 
   void drain_postings() {
-    state_.index.drain([this](const std::string& key, const std::optional<std::string>& value) {
-      replay_postings_.add(key, static_cast<int64_t>(get_u64_be(*value)));
-    });
+    for (const auto& [account, postings] : state_.index.take_all()) {
+      for (const Posting& p : postings) replay_postings_.add(account, p);
+    }
   }
 
   bool check_checkpoints() {
@@ -459,21 +471,58 @@ class Verifier {
     for (; it != replay.end() && report_.problems.size() < 100; ++it) mismatch(it->first, std::nullopt, it->second);
 
     drain_postings();
+    check_index();
+  }
+
+  // The stored index against the replay's postings of every entry before the stored state, and
+  // its shape: each account's postings in chain order, in blocks of kPostingsPerBlock but the
+  // last, and none of an entry the stored state does not cover (a snapshot writes its postings
+  // and its watermark in one batch).
+  void check_index() {
     PostingDigest stored;
-    scanned =
+    std::string account;  // the account of the row before
+    Posting last{};       // its last posting
+    size_t last_block_size = 0;
+    bool damaged = false;
+    auto index_problem = [&](std::optional<uint64_t> seq, const std::string& what) {
+      problem(seq, what + "; run passbook rebuild");
+      return report_.problems.size() < 100;
+    };
+    Status scanned =
         storage_.scan(Column::kIndex, "", "", [&](std::string_view key, std::string_view value) {
-          if (is_ahead(key)) {
-            // Written ahead of the stored state by a snapshot that did not finish (a crash): it
-            // must be what the replay makes later, checked when the walk is done.
-            ++postings_ahead_;
-            return true;
+          auto block = decode_index_block(key, value);
+          if (!block.is_ok()) {
+            damaged = true;
+            return index_problem(std::nullopt, block.status().message());
           }
-          stored.add(key, value.size() == 8 ? static_cast<int64_t>(get_u64_be(value)) : 0);
+          const Posting& first = block->postings.front();
+          if (block->account_key == account) {
+            if (last_block_size != kPostingsPerBlock || !comes_before(last, first)) {
+              damaged = true;
+              if (!index_problem(first.seq, "the account index row of entry " +
+                                                std::to_string(first.seq) +
+                                                " does not follow the row before it")) {
+                return false;
+              }
+            }
+          }
+          account.assign(block->account_key);
+          last = block->postings.back();
+          last_block_size = block->postings.size();
+          for (const Posting& p : block->postings) {
+            if (p.seq >= through_) {
+              damaged = true;
+              return index_problem(std::nullopt, "the account index has a posting of entry " +
+                                                     std::to_string(p.seq) +
+                                                     ", which the stored state does not cover");
+            }
+            stored.add(account, p);
+          }
           return true;
         });
     if (!scanned.is_ok()) problem(std::nullopt, "reading the index failed: " + scanned.message());
-    report_.postings = stored.count + postings_ahead_;
-    if (!(stored == replay_postings_)) {
+    report_.postings = stored.count;
+    if (!damaged && !(stored == replay_postings_)) {
       problem(std::nullopt, "the account index differs from a replay of the chain (" +
                                 std::to_string(stored.count) + " stored postings, " +
                                 std::to_string(replay_postings_.count) +
@@ -529,36 +578,6 @@ class Verifier {
                   std::to_string(stored.count) + " records for " +
                   std::to_string(nonces_walked_.count) + " entries)");
     }
-  }
-
-  // The stored postings of entries at or after the stored state, against what the replay made
-  // for those entries: the whole chain has been walked, and the walk keeps the postings after
-  // the stored state in memory.
-  void check_postings_ahead() {
-    if (postings_ahead_ == 0) return;
-    std::unordered_map<std::string, int64_t> replayed;
-    state_.index.drain([&](const std::string& key, const std::optional<std::string>& value) {
-      replayed.emplace(key, static_cast<int64_t>(get_u64_be(*value)));
-    });
-    Status scanned =
-        storage_.scan(Column::kIndex, "", "", [&](std::string_view key, std::string_view value) {
-          if (!is_ahead(key)) return true;
-          auto it = replayed.find(std::string(key));
-          if (it == replayed.end() || value.size() != 8 ||
-              static_cast<int64_t>(get_u64_be(value)) != it->second) {
-            problem(std::nullopt,
-                    "the account index has a posting for entry " +
-                        std::to_string(get_u64_be(key.substr(key.size() - 12, 8))) +
-                        " that a replay of the chain does not make; run passbook rebuild");
-          }
-          return report_.problems.size() < 100;
-        });
-    if (!scanned.is_ok()) problem(std::nullopt, "reading the index failed: " + scanned.message());
-  }
-
-  // An index row of an entry at or after the stored state (key: account, 0x00, seq, op).
-  [[nodiscard]] bool is_ahead(std::string_view key) const {
-    return key.size() >= 13 && get_u64_be(key.substr(key.size() - 12, 8)) >= through_;
   }
 
   void finish_chain() {
@@ -625,8 +644,6 @@ class Verifier {
   std::vector<uint64_t> checkpoint_sizes_;
   size_t checkpoint_cursor_ = 0;
   PostingDigest replay_postings_;
-  // Stored postings of entries at or after the stored state (counted by compare_state).
-  uint64_t postings_ahead_ = 0;
   static constexpr size_t kWalkBatch = 2048;
   std::vector<WalkItem> batch_;             // being read from the entries column
   std::unique_ptr<BatchChecker> checking_;  // read, being checked, not yet walked

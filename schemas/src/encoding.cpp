@@ -144,4 +144,28 @@ std::string u64_key(uint64_t value) {
   return out;
 }
 
+void put_varint(std::string& out, uint64_t value) {
+  while (value >= 0x80) {
+    out.push_back(static_cast<char>((value & 0x7F) | 0x80));
+    value >>= 7;
+  }
+  out.push_back(static_cast<char>(value));
+}
+
+std::optional<uint64_t> get_varint(std::string_view& in) {
+  uint64_t value = 0;
+  for (size_t i = 0; i < in.size() && i < 10; ++i) {
+    const auto byte = static_cast<uint8_t>(in[i]);
+    // The tenth byte holds bit 63 only; a last byte of 0 would make a second spelling of a
+    // shorter varint (stored rows have one spelling, so that rebuild reproduces them).
+    if ((i == 9 && byte > 1) || (i > 0 && byte == 0)) return std::nullopt;
+    value |= uint64_t{byte & 0x7Fu} << (7 * i);
+    if ((byte & 0x80) == 0) {
+      in.remove_prefix(i + 1);
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace passbook

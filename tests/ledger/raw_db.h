@@ -122,7 +122,8 @@ inline std::string volunteer_row_key(std::string_view id) {
   key.append(id);
   return key;
 }
-// index: account key (kind || id) || 0x00 || seq (8, BE) || op (4, BE).
+// index: one row per block of an account's postings, keyed by its first posting: account key
+// (kind || id) || 0x00 || seq (8, BE) || op (4, BE).
 inline std::string posting_key(char kind, std::string_view id, uint64_t seq, uint32_t op) {
   std::string key(1, kind);
   key.append(id);
@@ -130,6 +131,66 @@ inline std::string posting_key(char kind, std::string_view id, uint64_t seq, uin
   put_u64_be(key, seq);
   put_u32_be(key, op);
   return key;
+}
+
+// An index block, written and read here from schemas/FORMAT.md section 8 rather than with the
+// engine's code: the first posting's points, then seq gap, op and points of each later posting,
+// to the end of the value, all LEB128 varints, points zigzag-encoded.
+struct RawPosting {
+  uint64_t seq = 0;
+  uint32_t op = 0;
+  int64_t delta = 0;
+  friend bool operator==(const RawPosting&, const RawPosting&) = default;
+};
+
+inline void put_raw_varint(std::string& out, uint64_t v) {
+  for (; v >= 0x80; v >>= 7) out.push_back(static_cast<char>(0x80 | (v & 0x7F)));
+  out.push_back(static_cast<char>(v));
+}
+
+inline uint64_t get_raw_varint(std::string_view& in) {
+  uint64_t v = 0;
+  for (int shift = 0;; shift += 7) {
+    BOOST_REQUIRE(!in.empty() && shift < 64);
+    const auto byte = static_cast<uint8_t>(in.front());
+    in.remove_prefix(1);
+    v |= uint64_t{byte & 0x7Fu} << shift;
+    if ((byte & 0x80) == 0) return v;
+  }
+}
+
+inline std::string encode_block(const std::vector<RawPosting>& postings) {
+  auto zigzag = [](int64_t d) {
+    return (static_cast<uint64_t>(d) << 1) ^ static_cast<uint64_t>(d >> 63);
+  };
+  std::string out;
+  for (size_t i = 0; i < postings.size(); ++i) {
+    if (i > 0) {
+      put_raw_varint(out, postings[i].seq - postings[i - 1].seq);
+      put_raw_varint(out, postings[i].op);
+    }
+    put_raw_varint(out, zigzag(postings[i].delta));
+  }
+  return out;
+}
+
+inline std::vector<RawPosting> decode_block(std::string_view key, std::string_view value) {
+  BOOST_REQUIRE(key.size() > 13);
+  auto unzigzag = [](uint64_t v) {
+    return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+  };
+  std::vector<RawPosting> out;
+  RawPosting p{get_u64_be(key.substr(key.size() - 12)), get_u32_be(key.substr(key.size() - 4)), 0};
+  for (size_t i = 0; i == 0 || !value.empty(); ++i) {
+    BOOST_REQUIRE(i < 128);
+    if (i > 0) {
+      p.seq += get_raw_varint(value);
+      p.op = static_cast<uint32_t>(get_raw_varint(value));
+    }
+    p.delta = unzigzag(get_raw_varint(value));
+    out.push_back(p);
+  }
+  return out;
 }
 
 // ---- the layout of a stored entry (schemas::Entry, see records.h and wire.h) ------------------

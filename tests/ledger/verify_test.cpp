@@ -267,7 +267,10 @@ BOOST_AUTO_TEST_CASE(an_undamaged_ledger_verifies_and_says_what_it_checked) {
   BOOST_TEST(report->state_rows > 0u);
   BOOST_TEST(report->state_rows == dump(t.dir.path(), Cf::kState).size());
   BOOST_TEST(report->postings > 0u);
-  BOOST_TEST(report->postings == dump(t.dir.path(), Cf::kIndex).size());
+  size_t stored_postings = 0;
+  for (const auto& [key, value] : dump(t.dir.path(), Cf::kIndex))
+    stored_postings += decode_block(key, value).size();
+  BOOST_TEST(report->postings == stored_postings);
   BOOST_REQUIRE(!progress.empty());
   BOOST_TEST(progress.back().first == t.size);
   BOOST_TEST(progress.back().second == t.size);
@@ -544,40 +547,83 @@ BOOST_AUTO_TEST_CASE(a_deleted_or_altered_nonce_record_is_reported_at_its_entry)
   }
 }
 
+// The one index row of an account in BusyStreet (each has fewer than 128 postings).
+std::pair<std::string, std::vector<RawPosting>> only_block(const std::filesystem::path& dir,
+                                                           std::string_view account_key) {
+  std::string prefix(account_key);
+  prefix.push_back('\0');
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const auto& [key, value] : dump(dir, Cf::kIndex)) {
+    if (key.compare(0, prefix.size(), prefix) == 0) rows.emplace_back(key, value);
+  }
+  BOOST_REQUIRE_EQUAL(rows.size(), 1u);
+  return {rows[0].first, decode_block(rows[0].first, rows[0].second)};
+}
+
 BOOST_AUTO_TEST_CASE(a_tampered_index_posting_makes_verify_fail) {
   BusyStreet t;
-  const std::string key = posting_key('v', "v1", t.last_credit_v1, 0);
-  const std::string value = RawDb(t.dir.path()).at(Cf::kIndex, key);
-  BOOST_REQUIRE(value.size() == 8u);
-  BOOST_TEST(get_u64_be(value) == 10u);  // an hour of patrol
-  std::string doubled;
-  put_u64_be(doubled, 20);
-  std::string bogus_value;
-  put_u64_be(bogus_value, 36);
-  const std::vector<std::pair<std::string, Change>> damages = {
-      {"a posting's points changed", {Cf::kIndex, key, doubled}},
-      {"a posting deleted", {Cf::kIndex, key, std::nullopt}},
+  const auto [key, postings] = only_block(t.dir.path(), "vv1");
+  auto at = std::find_if(postings.begin(), postings.end(),
+                         [&](const RawPosting& p) { return p.seq == t.last_credit_v1; });
+  BOOST_REQUIRE(at != postings.end());
+  BOOST_TEST(at->delta == 10);  // an hour of patrol
+  const size_t i = static_cast<size_t>(at - postings.begin());
+  BOOST_REQUIRE(i >= 2 && postings[i - 1].seq < t.last_credit_v1 - 1);
+  auto changed = [&](auto edit) {
+    std::vector<RawPosting> copy = postings;
+    edit(copy);
+    return encode_block(copy);
+  };
+  const std::string value = encode_block(postings);
+  BOOST_REQUIRE(value == RawDb(t.dir.path()).at(Cf::kIndex, key));  // FORMAT.md's encoding
+  const auto [v2_key, v2_postings] = only_block(t.dir.path(), "vv2");
+  std::vector<RawPosting> invented = v2_postings;
+  invented.insert(
+      std::upper_bound(invented.begin(), invented.end(), RawPosting{t.cosigned, 0, 0},
+                       [](const RawPosting& a, const RawPosting& b) { return a.seq < b.seq; }),
+      RawPosting{t.cosigned, 0, 36});
+  std::vector<RawPosting> too_many;
+  for (uint64_t k = 0; k < 129; ++k) too_many.push_back({postings[0].seq + k, 0, 1});
+  // A varint that does not end, after the last posting.
+  const std::string unfinished = value + '\x81';
+  const std::vector<std::pair<std::string, std::vector<Change>>> damages = {
+      {"a posting's points changed",
+       {{Cf::kIndex, key, changed([&](auto& c) { c[i].delta *= 2; })}}},
+      {"a posting deleted", {{Cf::kIndex, key, changed([&](auto& c) { c.erase(c.begin() + i); })}}},
       {"a posting moved to another entry",
-       {Cf::kIndex, posting_key('v', "v1", t.last_credit_v1 - 1, 0), value}},
-      {"a posting invented", {Cf::kIndex, posting_key('v', "v2", t.cosigned, 0), bogus_value}},
-      {"a posting of the wrong size", {Cf::kIndex, key, value.substr(0, 7)}},
+       {{Cf::kIndex, key, changed([&](auto& c) { --c[i].seq; })}}},
+      {"a posting invented", {{Cf::kIndex, v2_key, encode_block(invented)}}},
+      {"an account's row deleted", {{Cf::kIndex, key, std::nullopt}}},
+      {"a row cut short", {{Cf::kIndex, key, value.substr(0, value.size() - 1)}}},
+      {"a row with a varint cut short", {{Cf::kIndex, key, unfinished}}},
+      {"a row with half a posting more", {{Cf::kIndex, key, value + '\x01'}}},
+      {"a row with no postings", {{Cf::kIndex, key, std::string()}}},
+      {"a row of 129 postings", {{Cf::kIndex, key, encode_block(too_many)}}},
+      {"postings out of order",
+       {{Cf::kIndex, key, changed([&](auto& c) { std::swap(c[i - 1], c[i]); })}}},
+      {"a row split in two",
+       {{Cf::kIndex, key, encode_block({postings.begin(), postings.begin() + 1})},
+        {Cf::kIndex, posting_key('v', "v1", postings[1].seq, postings[1].op),
+         encode_block({postings.begin() + 1, postings.end()})}}},
   };
   Bench bench(t.dir.path());
-  for (const auto& [what, change] : damages) {
+  for (const auto& [what, changes] : damages) {
     BOOST_TEST_CONTEXT(what) {
-      auto report = bench.verify_with({change});
+      auto report = bench.verify_with(changes);
       BOOST_TEST(!report.ok());
-      BOOST_TEST(mentions(report, "index"), describe(report));
+      BOOST_TEST(mentions(report, "account index"), describe(report));
     }
   }
   bench.restore();
   BOOST_TEST(verified(t.dir.path()).ok());
 }
 
-BOOST_AUTO_TEST_CASE(postings_written_ahead_of_the_stored_state_are_checked_not_refused) {
-  // A background snapshot writes its postings before its state rows and watermark, so a crash
-  // between the two leaves postings of entries after the stored state. Verify and open accept
-  // them when they are what a replay of the chain makes, and verify reports them when not.
+BOOST_AUTO_TEST_CASE(
+    a_crash_between_snapshots_loses_nothing_and_postings_beyond_the_state_are_refused) {
+  // A crash after the last snapshot leaves the postings of later entries unstored: the replay
+  // at open makes them again, and the next snapshot stores them as a clean close would have.
+  // A snapshot writes postings with its watermark, so a stored posting of an entry the stored
+  // state does not cover is damage.
   TestStreet t;  // no snapshot before close: the stored state stays the setup's
   for (uint32_t day = 0; day < 12; ++day) {
     t.ok(t.secretary, {Credit{TestStreet::service(day % 2 ? "v1" : "v2", 60, ago(day))}});
@@ -609,38 +655,20 @@ BOOST_AUTO_TEST_CASE(postings_written_ahead_of_the_stored_state_are_checked_not_
   const auto every_posting = dump(t.dir.path(), Cf::kIndex);
   const uint64_t through = get_u64_be(RawDb(crashed.path()).at(Cf::kMeta, "state_through"));
   BOOST_REQUIRE(through < size);
-  std::vector<std::pair<std::string, std::string>> ahead;
-  for (const auto& [key, value] : every_posting) {
-    if (get_u64_be(std::string_view(key).substr(key.size() - 12, 8)) >= through)
-      ahead.emplace_back(key, value);
-  }
-  BOOST_REQUIRE(ahead.size() >= 12u);
-  {
-    RawDb db(crashed.path());  // every other one, as a snapshot cut short leaves them
-    for (size_t i = 0; i < ahead.size(); i += 2)
-      db.put(Cf::kIndex, ahead[i].first, ahead[i].second);
-  }
   auto report = verified(crashed.path());
   BOOST_TEST(report.ok(), describe(report));
-  BOOST_TEST(report.postings == dump(crashed.path(), Cf::kIndex).size());
 
-  std::string changed;
-  put_u64_be(changed, get_u64_be(ahead[0].second) + 1);
-  const std::vector<std::pair<std::string, Change>> damages = {
-      {"a posting ahead with its points changed", {Cf::kIndex, ahead[0].first, changed}},
-      {"a posting ahead of the wrong size",
-       {Cf::kIndex, ahead[0].first, ahead[0].second.substr(0, 7)}},
-      {"a posting of an entry after the head",
-       {Cf::kIndex, posting_key('v', "v1", size + 3, 0), ahead[0].second}},
-  };
-  Bench bench(crashed.path());
-  for (const auto& [what, change] : damages) {
-    BOOST_TEST_CONTEXT(what) {
-      report = bench.verify_with({change});
-      BOOST_TEST(!report.ok());
-      BOOST_TEST(mentions(report, "account index"), describe(report));
-    }
+  // A row of the clean index that holds postings of entries after the crashed copy's state.
+  std::optional<std::pair<std::string, std::string>> ahead;
+  for (const auto& [key, value] : every_posting) {
+    const auto postings = decode_block(key, value);
+    if (postings.back().seq >= through) ahead.emplace(key, value);
   }
+  BOOST_REQUIRE(ahead.has_value());
+  Bench bench(crashed.path());
+  report = bench.verify_with({{Cf::kIndex, ahead->first, ahead->second}});
+  BOOST_TEST(!report.ok());
+  BOOST_TEST(mentions(report, "which the stored state does not cover"), describe(report));
   bench.restore();
 
   // Opened, it serves what it served before the crash; its next snapshot stores every posting.
@@ -655,6 +683,57 @@ BOOST_AUTO_TEST_CASE(postings_written_ahead_of_the_stored_state_are_checked_not_
   BOOST_REQUIRE((*recovered)->close().is_ok());
   BOOST_TEST(verified(crashed.path()).ok());
   BOOST_TEST((dump(crashed.path(), Cf::kIndex) == every_posting));
+}
+
+BOOST_AUTO_TEST_CASE(index_blocks_fill_up_across_snapshots_and_rebuild_makes_the_same_rows) {
+  // Snapshots after every few postings, reopens in between: an account's postings still end up
+  // in blocks of 128 (the last one shorter), the rows rebuild makes from the chain alone.
+  TestStreet t(/*snapshot_every_postings=*/7);
+  std::vector<uint64_t> credits;
+  for (uint32_t day = 0; day < 10; ++day) {
+    for (uint32_t i = 0; i < 3; ++i) {
+      std::vector<schemas::Operation> ops;
+      for (uint32_t k = 0; k < 10; ++k)
+        ops.push_back(Credit{TestStreet::service("v1", 5, ago(day))});
+      credits.push_back(t.ok(t.secretary, ops));
+    }
+    if (day % 4 == 3) t.reopen();
+  }
+  // A reversal reads the postings of an entry long since stored, in v1's first block.
+  t.ok(t.council, {Reverse{credits[1], "entered twice"}});
+  const std::string rendered = t.render();
+  auto history = t.ledger->history(AccountKind::kVolunteer, "v1");
+  BOOST_REQUIRE(history.is_ok());
+  BOOST_TEST(history->size() == 301u);  // the ten movements of the reversal add up to one
+  BOOST_TEST(history->back().balance_after == 290);
+  t.close();
+
+  const auto index = dump(t.dir.path(), Cf::kIndex);
+  std::vector<size_t> v1_blocks;
+  std::vector<RawPosting> v1;
+  for (const auto& [key, value] : index) {
+    if (key.compare(0, 4, std::string("vv1\0", 4)) != 0) continue;
+    const auto postings = decode_block(key, value);
+    v1_blocks.push_back(postings.size());
+    v1.insert(v1.end(), postings.begin(), postings.end());
+  }
+  BOOST_TEST((v1_blocks == std::vector<size_t>{128, 128, 45}));
+  BOOST_TEST(v1.size() == history->size());
+  for (size_t i = 0; i < v1.size() && i < history->size(); ++i) {
+    BOOST_TEST_CONTEXT("posting " << i) {
+      BOOST_TEST(v1[i].seq == (*history)[i].seq);
+      BOOST_TEST(v1[i].delta == (*history)[i].delta);
+    }
+  }
+  auto report = verified(t.dir.path());
+  BOOST_TEST(report.ok(), describe(report));
+  BOOST_TEST(report.postings == 602u);  // v1 and the branch, each 301
+
+  BOOST_REQUIRE(ledger::rebuild(t.dir.path()).is_ok());
+  const auto rebuilt = dump(t.dir.path(), Cf::kIndex);
+  BOOST_TEST((rebuilt == index), first_difference(index, rebuilt));
+  t.reopen();
+  BOOST_TEST(t.render() == rendered);
 }
 
 BOOST_AUTO_TEST_CASE(rebuild_after_a_hand_edited_balance_restores_what_the_user_saw) {
@@ -684,13 +763,14 @@ BOOST_AUTO_TEST_CASE(rebuild_after_a_hand_edited_balance_restores_what_the_user_
 
 BOOST_AUTO_TEST_CASE(rebuild_after_damaged_state_and_index_rows_restores_them) {
   BusyStreet t;
+  const std::string v1_block = only_block(t.dir.path(), "vv1").first;
   const auto state = dump(t.dir.path(), Cf::kState);
   const auto index = dump(t.dir.path(), Cf::kIndex);
   {
     RawDb db(t.dir.path());
     db.erase(Cf::kState, volunteer_row_key("v3"));
     db.put(Cf::kState, volunteer_row_key("v9"), state.at(volunteer_row_key("v1")));
-    db.erase(Cf::kIndex, posting_key('v', "v1", t.last_credit_v1, 0));
+    db.erase(Cf::kIndex, v1_block);
     db.put(Cf::kIndex, posting_key('v', "v2", t.cosigned, 0), std::string(8, '\x01'));
   }
   BOOST_TEST(!verified(t.dir.path()).ok());

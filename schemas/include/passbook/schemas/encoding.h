@@ -1,6 +1,6 @@
-// Text forms of bytes (hex, base64) and the big-endian fixed-width keys used by storage, so that
-// RocksDB's byte order is numeric order. All byte-level encoding outside the cereal archive lives
-// here.
+// Text forms of bytes (hex, base64), the big-endian fixed-width keys used by storage, so that
+// RocksDB's byte order is numeric order, and varints. All byte-level encoding outside the cereal
+// archive lives here.
 #pragma once
 
 #include <array>
@@ -42,5 +42,12 @@ void put_u32_be(std::string& out, uint32_t value);
 uint64_t get_u64_be(std::string_view in);  // in.size() must be >= 8
 uint32_t get_u32_be(std::string_view in);  // in.size() must be >= 4
 std::string u64_key(uint64_t value);
+
+// LEB128 varints (7 bits a byte, low bits first, at most 10 bytes), for packed stored rows.
+void put_varint(std::string& out, uint64_t value);
+// Reads one varint from the front of `in` and drops it from `in`; nullopt (and `in` unchanged)
+// when `in` ends inside it, or it is longer than 10 bytes, larger than 64 bits or not in its
+// shortest form.
+std::optional<uint64_t> get_varint(std::string_view& in);
 
 }  // namespace passbook
