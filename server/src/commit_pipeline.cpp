@@ -37,18 +37,22 @@ void CommitPipeline::submit(schemas::SignedEnvelope envelope, const PublicKey& s
   boost::asio::post(workers_, [this, ticket, session_key, envelope = std::move(envelope),
                                done = std::move(done)]() mutable {
     ledger::Prepared prepared = ledger::Ledger::prepare(std::move(envelope));
-    if (prepared.status.is_ok()) {
-      auto actor = ledger_.actor(session_key);
-      if (!actor.is_ok() && actor.status().code() != Status::Code::kNotFound) {
-        prepared.status = actor.status();
-      } else if (!actor.is_ok() || actor->revoked_seq) {
-        prepared.status = unauthenticated("the key of this session has been revoked; it can submit nothing more");
-      }
-    }
     std::lock_guard lock(mutex_);
-    ready_.emplace(ticket, Item{std::move(prepared), std::move(done)});
+    ready_.emplace(ticket, Item{std::move(prepared), session_key, std::move(done)});
     ready_cv_.notify_one();
   });
+}
+
+void CommitPipeline::check_session_key(ledger::Prepared& prepared,
+                                       const PublicKey& session_key) const {
+  if (!prepared.status.is_ok()) return;
+  auto actor = ledger_.actor(session_key);
+  if (!actor.is_ok() && actor.status().code() != Status::Code::kNotFound) {
+    prepared.status = actor.status();
+  } else if (!actor.is_ok() || actor->revoked_seq) {
+    prepared.status =
+        unauthenticated("the key of this session has been revoked; it can submit nothing more");
+  }
 }
 
 void CommitPipeline::writer_loop() {
@@ -77,15 +81,19 @@ void CommitPipeline::writer_loop() {
     }
     std::vector<ledger::Prepared> group;
     std::vector<Done> dones;
+    std::vector<PublicKey> session_keys;
     while (group.size() < max_group_) {
       auto it = ready_.find(next_to_commit_);
       if (it == ready_.end()) break;
       group.push_back(std::move(it->second.prepared));
+      session_keys.push_back(it->second.session_key);
       dones.push_back(std::move(it->second.done));
       ready_.erase(it);
       ++next_to_commit_;
     }
     lock.unlock();
+    // After every group before it is committed: a revocation among them counts.
+    for (size_t i = 0; i < group.size(); ++i) check_session_key(group[i], session_keys[i]);
     if (ledger_.needs_recovery() &&
         std::chrono::steady_clock::now() - last_recovery_ >= std::chrono::seconds(1)) {
       last_recovery_ = std::chrono::steady_clock::now();

@@ -2,6 +2,10 @@
 // in parallel, then one writer thread takes the envelopes in the order they arrived and commits
 // them in groups (one WriteBatch, one fsync, one checkpoint each). Arrival order is kept by
 // ticket: the writer never skips an envelope whose signature check is still running.
+//
+// The session's key is checked by the writer, just before the commit, not by the worker: a
+// worker reading the ledger waits for its lock, which the writer holds through each group's
+// fsync, and two workers waiting there left a core idle in t2 (bench/RESULTS.md).
 #pragma once
 
 #include <boost/asio/thread_pool.hpp>
@@ -45,9 +49,12 @@ class CommitPipeline {
  private:
   struct Item {
     ledger::Prepared prepared;
+    PublicKey session_key{};
     Done done;
   };
   void writer_loop();
+  // Refuses a prepared envelope whose session key has been revoked (or cannot be looked up).
+  void check_session_key(ledger::Prepared& prepared, const PublicKey& session_key) const;
 
   ledger::Ledger& ledger_;
   boost::asio::thread_pool& workers_;
