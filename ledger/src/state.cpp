@@ -12,14 +12,27 @@
 namespace passbook::ledger {
 
 void Txn::rollback() {
-  for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) (*it)();
-  undo_.clear();
+  for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) {
+    if (it->table != nullptr) {
+      it->table->undo_last();
+    } else {
+      it->undo();
+    }
+  }
+  steps_.clear();
 }
 
 void Txn::merge_into(Txn& parent) {
-  parent.undo_.insert(parent.undo_.end(), std::make_move_iterator(undo_.begin()),
-                      std::make_move_iterator(undo_.end()));
-  undo_.clear();
+  parent.steps_.insert(parent.steps_.end(), std::make_move_iterator(steps_.begin()),
+                       std::make_move_iterator(steps_.end()));
+  steps_.clear();
+}
+
+void Txn::commit() {
+  for (const Step& step : steps_) {
+    if (step.table != nullptr) step.table->drop_last();
+  }
+  steps_.clear();
 }
 
 void IndexTail::add(Txn& txn, std::string_view account_key, uint64_t seq, uint32_t op,

@@ -14,7 +14,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "index_blocks.h"
@@ -23,24 +22,35 @@
 
 namespace passbook::ledger {
 
-// An undo log. Every change to the state registers how to take it back.
+class TableBase;
+
+// An undo log. Every change to the state registers how to take it back: a table row's change
+// lives in the table's own undo stack (no allocation per row), anything else as a function.
+// Transactions nest strictly (an envelope's inside its group's), so a table's newest undo
+// entries always belong to the innermost open transaction.
 class Txn {
  public:
   Txn() = default;
   Txn(const Txn&) = delete;
   Txn& operator=(const Txn&) = delete;
-  ~Txn() { assert(undo_.empty() && "a Txn must end in rollback() or merge_into()"); }
+  ~Txn() { assert(steps_.empty() && "a Txn must end in rollback(), merge_into() or commit()"); }
 
-  void on_undo(std::function<void()> undo) { undo_.push_back(std::move(undo)); }
+  void on_undo(std::function<void()> undo) { steps_.push_back({nullptr, std::move(undo)}); }
+  // The table pushed one entry on its undo stack.
+  void on_table_undo(TableBase* table) { steps_.push_back({table, {}}); }
   // Takes back every change, newest first.
   void rollback();
   // Hands the changes to an enclosing transaction (an envelope's to its group's).
   void merge_into(Txn& parent);
   // Keeps the changes for good.
-  void commit() { undo_.clear(); }
+  void commit();
 
  private:
-  std::vector<std::function<void()>> undo_;
+  struct Step {
+    TableBase* table;            // not null: undo the table's newest entry
+    std::function<void()> undo;  // else this
+  };
+  std::vector<Step> steps_;
 };
 
 struct StringHash {
@@ -64,6 +74,9 @@ class TableBase {
   virtual Status load(std::string_view key, std::string_view value) = 0;
   // Forgets every row (before a reload from storage).
   virtual void clear() = 0;
+  // Takes back the newest change still on the undo stack, or forgets it (Txn only).
+  virtual void undo_last() = 0;
+  virtual void drop_last() = 0;
 
  private:
   char prefix_;
@@ -76,68 +89,109 @@ class Table final : public TableBase {
 
   [[nodiscard]] const Record* find(std::string_view key) const {
     auto it = rows_.find(key);
-    return it == rows_.end() ? nullptr : &it->second;
+    return it == rows_.end() ? nullptr : &it->second.record;
   }
 
   void put(Txn& txn, const std::string& key, Record record) {
     auto it = rows_.find(key);
     if (it == rows_.end()) {
-      rows_.emplace(key, std::move(record));
-      txn.on_undo([this, key] { rows_.erase(key); });
+      rows_.emplace(key, Row{std::move(record), true});
+      dirty_keys_.push_back(key);
+      undo_.push_back({key, std::nullopt});
     } else {
-      txn.on_undo([this, key, old = std::move(it->second)]() mutable { rows_[key] = std::move(old); });
-      it->second = std::move(record);
+      undo_.push_back({key, std::move(it->second.record)});
+      it->second.record = std::move(record);
+      mark_dirty(it->first, it->second);
     }
-    dirty_.insert(key);
+    txn.on_table_undo(this);
   }
 
   void erase(Txn& txn, const std::string& key) {
     auto it = rows_.find(key);
     if (it == rows_.end()) return;
-    txn.on_undo([this, key, old = std::move(it->second)]() mutable { rows_[key] = std::move(old); });
+    // Listed before it goes, so that the next snapshot deletes it.
+    mark_dirty(it->first, it->second);
+    undo_.push_back({key, std::move(it->second.record)});
     rows_.erase(it);
-    dirty_.insert(key);
+    txn.on_table_undo(this);
   }
 
   template <class Fn>
   void for_each(Fn&& fn) const {
-    for (const auto& [key, record] : rows_) fn(key, record);
+    for (const auto& [key, row] : rows_) fn(key, row.record);
   }
   [[nodiscard]] size_t size() const { return rows_.size(); }
 
   void drain_dirty(const RowSink& sink) override {
-    for (const std::string& key : dirty_) {
+    assert(undo_.empty() && "a snapshot between transactions only");
+    for (const std::string& key : dirty_keys_) {
       auto it = rows_.find(key);
       if (it == rows_.end()) {
         sink(prefix() + key, std::nullopt);
-      } else {
-        sink(prefix() + key, schemas::try_encode(it->second).value());
+      } else if (it->second.dirty) {  // a key listed twice (erased, then put again) is written once
+        it->second.dirty = false;
+        sink(prefix() + key, schemas::try_encode(it->second.record).value());
       }
     }
-    dirty_.clear();
+    dirty_keys_.clear();
   }
 
   void encode_all(const RowSink& sink) const override {
-    for (const auto& [key, record] : rows_) {
-      sink(prefix() + key, schemas::try_encode(record).value());
+    for (const auto& [key, row] : rows_) {
+      sink(prefix() + key, schemas::try_encode(row.record).value());
     }
   }
 
   void clear() override {
     rows_.clear();
-    dirty_.clear();
+    dirty_keys_.clear();
+    undo_.clear();
   }
 
   Status load(std::string_view key, std::string_view value) override {
     auto record = schemas::decode<Record>(value, "stored state row");
     if (!record.is_ok()) return data_loss(record.status().message());
-    rows_.insert_or_assign(std::string(key), std::move(record).value());
+    rows_.insert_or_assign(std::string(key), Row{std::move(record).value(), false});
     return Status::ok();
   }
 
+  void undo_last() override {
+    assert(!undo_.empty());
+    Undo& undo = undo_.back();
+    if (!undo.old) {
+      rows_.erase(undo.key);  // it stays listed: the snapshot deletes a key that may not exist
+    } else {
+      // Still listed (from the change being undone or before), and written again.
+      auto [it, added] =
+          rows_.insert_or_assign(std::move(undo.key), Row{std::move(*undo.old), true});
+      (void)it;
+      (void)added;
+    }
+    undo_.pop_back();
+  }
+  void drop_last() override {
+    assert(!undo_.empty());
+    undo_.pop_back();
+  }
+
  private:
-  std::unordered_map<std::string, Record, StringHash, std::equal_to<>> rows_;
-  std::unordered_set<std::string> dirty_;
+  struct Row {
+    Record record;
+    bool dirty = false;  // listed in dirty_keys_ since the last drain
+  };
+  struct Undo {
+    std::string key;
+    std::optional<Record> old;  // nullopt: the row was new
+  };
+  void mark_dirty(const std::string& key, Row& row) {
+    if (row.dirty) return;
+    row.dirty = true;
+    dirty_keys_.push_back(key);
+  }
+
+  std::unordered_map<std::string, Row, StringHash, std::equal_to<>> rows_;
+  std::vector<std::string> dirty_keys_;  // changed or erased since the last drain, some twice
+  std::vector<Undo> undo_;               // newest last; the Txn says whose each one is
 };
 
 // Postings not yet written to the `index` column family, by account, each account's in chain
