@@ -18,7 +18,7 @@ constexpr const char* kUsage =
     "usage: passbookd --data DIR [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE]\n"
     "                 [--ledger-key FILE] [--max-connections N] [--max-in-flight N]\n"
     "                 [--idle-timeout-s N] [--log-level debug|info|warn|error]\n"
-    "                 [--skip-checksum-scan] [--backup-dir DIR]\n"
+    "                 [--skip-checksum-scan] [--backup-dir DIR] [--snapshot-every-postings N]\n"
     "Serves the ledger in DIR (default listen 127.0.0.1:7411). Plain TCP only on loopback;\n"
     "any other address needs --tls-cert and --tls-key (TLS 1.3). At start every table file's\n"
     "checksums are read (damage is refused, exit status 4); --skip-checksum-scan skips that\n"
@@ -26,7 +26,10 @@ constexpr const char* kUsage =
     "With --backup-dir, an admin's `passbook backup --server` (a Backup request) or\n"
     "`kill -USR1 PID` stores a backup of the ledger as it is at that moment in DIR while it is\n"
     "being served (list and restore with passbook backups / restore). Without it, Backup\n"
-    "requests are refused.\n";
+    "requests are refused.\n"
+    "--snapshot-every-postings N (default 1000000) stores the derived state after that many\n"
+    "postings: fewer means less memory and a shorter replay at a start after a crash, more\n"
+    "means less writing (the tests use small values to crash it mid-snapshot).\n";
 
 bool parse_number(const std::string& text, uint64_t max, uint64_t& out) {
   const char* end = text.data() + text.size();
@@ -85,6 +88,9 @@ int main(int argc, char** argv) {
       options.max_connections = number;
     } else if (flag == "--max-in-flight" && parse_number(value, 1'000'000, number) && number > 0) {
       options.max_in_flight_per_connection = static_cast<uint32_t>(number);
+    } else if (flag == "--snapshot-every-postings" && parse_number(value, 100'000'000, number) &&
+               number > 0) {
+      ledger_options.snapshot_every_postings = number;
     } else if (flag == "--idle-timeout-s" && parse_number(value, 86'400, number) && number > 0) {
       options.idle_timeout = std::chrono::seconds(number);
     } else if (flag == "--log-level") {
