@@ -296,8 +296,9 @@ class Verifier {
                                     std::to_string(entry.seq));
     }
     const Hash32 leaf = proof::leaf_hash(bytes);
-    auto stored_leaf = read_leaf(storage_, seq);
-    if (!stored_leaf.is_ok() || *stored_leaf != leaf) {
+    // The leaf is the level-0 node, read with the batch's other nodes.
+    const auto stored_leaf = stored_node(0, seq);
+    if (!stored_leaf || *stored_leaf != as_chars(leaf)) {
       return chain_problem(seq, "entry " + std::to_string(seq) +
                                     " has been altered: its hash no longer matches the Merkle tree");
     }
@@ -347,14 +348,21 @@ class Verifier {
     }
   }
 
+  // A node read by read_merkle_nodes; nullopt if it is not stored.
+  [[nodiscard]] std::optional<std::string_view> stored_node(unsigned level, uint64_t index) const {
+    const StoredLevel& stored = stored_nodes_[level];
+    if (index < stored.first || index - stored.first >= stored.hashes.size()) return std::nullopt;
+    const std::string& hash = stored.hashes[index - stored.first];
+    if (hash.empty()) return std::nullopt;
+    return std::string_view(hash);
+  }
+
   bool check_merkle(uint64_t seq, const Hash32& leaf) {
     nodes_.clear();
     frontier_.append(leaf, nodes_);
     for (const auto& node : nodes_) {
-      const StoredLevel& level = stored_nodes_[node.level];
-      const bool read = node.index >= level.first && node.index - level.first < level.hashes.size();
-      if (!read ||
-          std::string_view(level.hashes[node.index - level.first]) != as_chars(node.hash)) {
+      const auto stored = stored_node(node.level, node.index);
+      if (!stored || *stored != as_chars(node.hash)) {
         return chain_problem(seq, "the Merkle node at level " + std::to_string(node.level) + ", index " +
                                       std::to_string(node.index) + " is missing or damaged");
       }
