@@ -520,16 +520,21 @@ struct Ledger::Impl {
     return Status::ok();
   }
 
-  static void add_state_rows(
-      const std::vector<std::pair<std::string, std::optional<std::string>>>& rows,
-      Storage::Batch& batch) {
-    for (const auto& [key, value] : rows) {
+  // Moves the rows into the batch, freeing each as it goes: at 1,000,000 postings a snapshot's
+  // rows are tens of MiB, and holding them twice (here and in the batch) showed in the
+  // server's peak memory.
+  static void add_state_rows(std::vector<std::pair<std::string, std::optional<std::string>>>& rows,
+                             Storage::Batch& batch) {
+    for (auto& [key, value] : rows) {
       if (value) {
         batch.put(Column::kState, key, *value);
       } else {
         batch.erase(Column::kState, key);
       }
+      std::string().swap(key);
+      value.reset();
     }
+    rows = {};
   }
 
   Status recover() {

@@ -22,9 +22,9 @@ enum class Column {
   kCheckpoints,  // tree size (u64 BE) -> signed checkpoint note
   kNonces,       // signer (32) || nonce (16) -> seq (u64 BE)
   kState,        // derived state rows, written by snapshots
-  kIndex,        // account key || 0x00 || seq || op -> points moved (i64 BE), by snapshots;
-           // rows of entries at or after state_through are not stored yet (see start_snapshot)
-  kMeta,  // "head", "state_through"
+  kIndex,        // account key || 0x00 || seq || op of a block's first posting -> the block of
+                 // up to 128 postings (index_blocks.h), written by snapshots
+  kMeta,         // "head", "state_through"
 };
 inline constexpr int kColumnCount = 7;
 
