@@ -60,6 +60,17 @@ Result<uint64_t> read_state_through(const Storage& storage) {
   return get_u64_be(*bytes);
 }
 
+Status check_index_format(const Storage& storage, uint64_t state_through) {
+  if (state_through == 0) return Status::ok();
+  PASSBOOK_ASSIGN_OR_RETURN(std::optional<std::string> format,
+                            storage.get(Column::kMeta, kIndexFormatKey));
+  if (format && *format == kIndexFormat) return Status::ok();
+  return failed_precondition(
+      "this ledger's derived state (balances and the account index) was stored by an older "
+      "version of passbook in another layout; run `passbook rebuild` on the data directory once "
+      "(it replays the chain, which is unchanged), then open it again");
+}
+
 uint32_t local_day_of(int64_t commit_ms, const LedgerRecord& ledger) {
   return local_day(commit_ms, ledger.utc_offset_minutes);
 }

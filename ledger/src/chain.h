@@ -15,6 +15,10 @@ namespace passbook::ledger {
 
 inline constexpr char kHeadKey[] = "head";
 inline constexpr char kStateThroughKey[] = "state_through";
+// Written with every snapshot: the layout of the `index` rows it wrote. A ledger whose stored
+// state predates it (one row per posting) is refused until `passbook rebuild` rewrites them.
+inline constexpr char kIndexFormatKey[] = "index_format";
+inline constexpr char kIndexFormat[] = "blocks-128";
 
 // The newest entry, written with every commit.
 struct Head {
@@ -37,6 +41,9 @@ Result<Hash32> read_leaf(const Storage& storage, uint64_t seq);
 Result<std::optional<Head>> read_head(const Storage& storage);
 // The number of entries the stored state covers (0: none).
 Result<uint64_t> read_state_through(const Storage& storage);
+// Ok if nothing is stored yet or the stored index has this version's layout; else
+// FailedPrecondition saying to run `passbook rebuild`.
+Status check_index_format(const Storage& storage, uint64_t state_through);
 
 uint32_t local_day_of(int64_t commit_ms, const LedgerRecord& ledger);
 

@@ -158,8 +158,10 @@ Status read_postings(const Storage& storage, std::string_view account_key, uint6
 
 Result<IndexWriter::LastBlock*> IndexWriter::last_block(const Storage& storage,
                                                         std::string_view account_key) {
+  if (auto it = last_.find(std::string(account_key)); it != last_.end()) return &it->second;
+  // Bounded: a street of more accounts than this reads some last blocks back each snapshot.
+  if (last_.size() >= kMaxKept) last_.clear();
   auto [it, added] = last_.try_emplace(std::string(account_key));
-  if (!added) return &it->second;
   auto row = last_row(storage, account_key);
   if (!row.is_ok()) {
     last_.erase(it);

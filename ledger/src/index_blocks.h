@@ -85,7 +85,10 @@ class IndexWriter {
   // The account's last stored block, read from storage the first time.
   Result<LastBlock*> last_block(const Storage& storage, std::string_view account_key);
 
-  std::unordered_map<std::string, LastBlock> last_;  // by account key; no entry: none stored
+  // By account key, at most kMaxKept (then emptied: a miss costs one read); count 0: the
+  // account has no stored block.
+  static constexpr size_t kMaxKept = 100'000;
+  std::unordered_map<std::string, LastBlock> last_;
 };
 
 }  // namespace passbook::ledger

@@ -118,10 +118,11 @@ struct Ledger::Impl {
   Status broken;  // not ok: a write failed; refuse writes until reopened
   bool closed = false;
   bool closing = false;
-  // The snapshot being written in the background, if any (at most one).
-  std::future<Status> snapshot_in_flight;
-  // Used by that snapshot, or by write_snapshot() when none is in flight.
+  // Used by the background snapshot, or by write_snapshot() when none is in flight.
   IndexWriter index_writer;
+  // The snapshot being written in the background, if any (at most one). Declared after what
+  // it uses.
+  std::future<Status> snapshot_in_flight;
 
   // ---- opening ---------------------------------------------------------------------------
 
@@ -156,6 +157,7 @@ struct Ledger::Impl {
     if (!stored_head) return data_loss("the database has no head record; it is not a complete ledger");
     head = *stored_head;
     PASSBOOK_ASSIGN_OR_RETURN(uint64_t through, read_state_through(*storage));
+    PASSBOOK_RETURN_IF_ERROR(check_index_format(*storage, through));
     if (through > head.size) {
       return data_loss("the state snapshot is ahead of the chain (" + std::to_string(through) +
                        " > " + std::to_string(head.size) + " entries); restore from a backup");
@@ -449,6 +451,7 @@ struct Ledger::Impl {
       if (s.is_ok()) {
         add_state_rows(*rows, batch);
         batch.put(Column::kMeta, kStateThroughKey, u64_key(through));
+        batch.put(Column::kMeta, kIndexFormatKey, kIndexFormat);
         s = storage->write(batch, /*sync=*/false);
       }
       if (!s.is_ok()) index_writer.forget();
@@ -456,8 +459,11 @@ struct Ledger::Impl {
       state.index.release_frozen();
       if (s.is_ok()) stored_through = through;
       if (!s.is_ok()) {
-        return unavailable("the ledger could not write a state snapshot (" + s.message() +
-                           ") and stopped accepting writes; reopen it to recover");
+        // Writes stop now, not at the next snapshot: the drained rows are lost from memory.
+        Status failed = unavailable("the ledger could not write a state snapshot (" + s.message() +
+                                    ") and stopped accepting writes; reopen it to recover");
+        if (broken.is_ok()) broken = failed;
+        return failed;
       }
       return Status::ok();
     };
@@ -500,6 +506,7 @@ struct Ledger::Impl {
     if (s.is_ok()) {
       add_state_rows(rows, batch);
       batch.put(Column::kMeta, kStateThroughKey, u64_key(state.next_seq));
+      batch.put(Column::kMeta, kIndexFormatKey, kIndexFormat);
       s = storage->write(batch, /*sync=*/false);
     }
     postings_since_snapshot = 0;

@@ -97,9 +97,10 @@ class Table final : public TableBase {
     if (it == rows_.end()) {
       rows_.emplace(key, Row{std::move(record), true});
       dirty_keys_.push_back(key);
-      undo_.push_back({key, std::nullopt});
+      undo_.push_back({key, std::nullopt, false, true});
     } else {
-      undo_.push_back({key, std::move(it->second.record)});
+      const bool was_dirty = it->second.dirty;
+      undo_.push_back({key, std::move(it->second.record), was_dirty, !was_dirty});
       it->second.record = std::move(record);
       mark_dirty(it->first, it->second);
     }
@@ -110,8 +111,9 @@ class Table final : public TableBase {
     auto it = rows_.find(key);
     if (it == rows_.end()) return;
     // Listed before it goes, so that the next snapshot deletes it.
+    const bool was_dirty = it->second.dirty;
     mark_dirty(it->first, it->second);
-    undo_.push_back({key, std::move(it->second.record)});
+    undo_.push_back({key, std::move(it->second.record), was_dirty, !was_dirty});
     rows_.erase(it);
     txn.on_table_undo(this);
   }
@@ -155,17 +157,19 @@ class Table final : public TableBase {
     return Status::ok();
   }
 
+  // Puts the row and its dirty flag back as they were, and unlists the key if the change
+  // listed it: envelopes refused again and again list nothing.
   void undo_last() override {
     assert(!undo_.empty());
     Undo& undo = undo_.back();
+    if (undo.listed) {
+      assert(!dirty_keys_.empty() && dirty_keys_.back() == undo.key);
+      dirty_keys_.pop_back();
+    }
     if (!undo.old) {
-      rows_.erase(undo.key);  // it stays listed: the snapshot deletes a key that may not exist
+      rows_.erase(undo.key);
     } else {
-      // Still listed (from the change being undone or before), and written again.
-      auto [it, added] =
-          rows_.insert_or_assign(std::move(undo.key), Row{std::move(*undo.old), true});
-      (void)it;
-      (void)added;
+      rows_.insert_or_assign(std::move(undo.key), Row{std::move(*undo.old), undo.was_dirty});
     }
     undo_.pop_back();
   }
@@ -182,6 +186,8 @@ class Table final : public TableBase {
   struct Undo {
     std::string key;
     std::optional<Record> old;  // nullopt: the row was new
+    bool was_dirty = false;     // the row's flag before the change
+    bool listed = false;        // the change appended the key to dirty_keys_
   };
   void mark_dirty(const std::string& key, Row& row) {
     if (row.dirty) return;
@@ -190,7 +196,8 @@ class Table final : public TableBase {
   }
 
   std::unordered_map<std::string, Row, StringHash, std::equal_to<>> rows_;
-  std::vector<std::string> dirty_keys_;  // changed or erased since the last drain, some twice
+  // Changed or erased since the last drain; a key erased and put again is listed twice.
+  std::vector<std::string> dirty_keys_;
   std::vector<Undo> undo_;               // newest last; the Txn says whose each one is
 };
 

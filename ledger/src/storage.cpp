@@ -231,7 +231,8 @@ Result<std::unique_ptr<Storage>> Storage::open(const std::filesystem::path& dir,
   options.unordered_write = true;
   // All memtables together: without a cap each column may hold two of 64 MiB, and under
   // 100-operation load at 10M entries passbookd's memory went past the 512 MiB it is allowed
-  // (bench/RESULTS.md, target 6). Past the cap the largest memtable is flushed.
+  // (bench/RESULTS.md, target 6). Past the cap RocksDB flushes the column with the oldest
+  // memtable.
   options.db_write_buffer_size = 128ull << 20;
   std::vector<rocksdb::ColumnFamilyDescriptor> columns;
   columns.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());

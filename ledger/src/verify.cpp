@@ -211,6 +211,9 @@ class Verifier {
     if (Status s = storage_.verify_checksums(); !s.is_ok()) problem(std::nullopt, s.message());
     PASSBOOK_ASSIGN_OR_RETURN(head_, read_head(storage_));
     PASSBOOK_ASSIGN_OR_RETURN(through_, read_state_through(storage_));
+    if (Status s = check_index_format(storage_, through_); !s.is_ok()) {
+      problem(std::nullopt, s.message());
+    }
     PASSBOOK_RETURN_IF_ERROR(collect_checkpoint_sizes());
     total_ = head_ ? head_->size : 0;
     if (!head_) problem(std::nullopt, "the head record is missing");

@@ -92,8 +92,6 @@ void CommitPipeline::writer_loop() {
       ++next_to_commit_;
     }
     lock.unlock();
-    // After every group before it is committed: a revocation among them counts.
-    for (size_t i = 0; i < group.size(); ++i) check_session_key(group[i], session_keys[i]);
     if (ledger_.needs_recovery() &&
         std::chrono::steady_clock::now() - last_recovery_ >= std::chrono::seconds(1)) {
       last_recovery_ = std::chrono::steady_clock::now();
@@ -103,6 +101,10 @@ void CommitPipeline::writer_loop() {
         log(LogLevel::kInfo, "the ledger was reopened after a failed write; accepting writes again");
       }
     }
+    // After every earlier group is committed (and after a reopen, which reloads revocations a
+    // failed write may have stored after all): a revocation in an earlier group counts. One in
+    // this same group does not, as before, unless the revoked key also signed the envelope.
+    for (size_t i = 0; i < group.size(); ++i) check_session_key(group[i], session_keys[i]);
     std::vector<ledger::Outcome> outcomes = ledger_.commit(std::move(group));
     bool logged = false;
     for (size_t i = 0; i < outcomes.size(); ++i) {

@@ -93,7 +93,7 @@ BOOST_AUTO_TEST_CASE(damaged_rows_are_refused_as_data_loss) {
       {"a varint that does not end", key, "\x14\x84", "cut short"},
       {"half a posting", key, "\x14\x04\x02", "cut short"},
       {"a varint not in its shortest form", key, "\x94\x00"s, "holds no posting"},
-      {"a varint of 11 bytes", key, std::string(10, '\xff') + "\x01", "holds no posting"},
+      {"a varint with bits beyond 64", key, std::string(10, '\xff') + "\x01", "holds no posting"},
       {"the same operation twice", key, "\x14\x00\x00\x02"s, "out of order"},
       {"an op beyond 32 bits", key, "\x14\x01\x80\x80\x80\x80\x10\x02", "out of order"},
       {"a seq beyond 64 bits", index_block_key("vv-0001", std::numeric_limits<uint64_t>::max(), 0),

@@ -736,6 +736,24 @@ BOOST_AUTO_TEST_CASE(index_blocks_fill_up_across_snapshots_and_rebuild_makes_the
   BOOST_TEST(t.render() == rendered);
 }
 
+BOOST_AUTO_TEST_CASE(a_ledger_stored_before_index_blocks_is_refused_until_rebuilt) {
+  // Its stored state has no index_format row (and one index row per posting): served as it is,
+  // history and reversals would read those rows as damage.
+  BusyStreet t;
+  RawDb(t.dir.path()).erase(Cf::kMeta, "index_format");
+  auto opened = ledger::Ledger::open(t.options());
+  BOOST_REQUIRE(!opened.is_ok());
+  BOOST_TEST((opened.status().code() == Status::Code::kFailedPrecondition));
+  BOOST_TEST(opened.status().message().find("passbook rebuild") != std::string::npos,
+             opened.status().message());
+  auto report = verified(t.dir.path());
+  BOOST_TEST(mentions(report, "passbook rebuild"), describe(report));
+  BOOST_REQUIRE(ledger::rebuild(t.dir.path()).is_ok());
+  BOOST_TEST(verified(t.dir.path()).ok());
+  t.reopen();
+  BOOST_TEST(t.render() == t.rendered);
+}
+
 BOOST_AUTO_TEST_CASE(rebuild_after_a_hand_edited_balance_restores_what_the_user_saw) {
   BusyStreet t;
   const auto state = dump(t.dir.path(), Cf::kState);

@@ -1,0 +1,140 @@
+// The state tables' undo and dirty bookkeeping: what a snapshot writes after changes that were
+// kept, taken back, or taken back again and again.
+#include <boost/test/unit_test.hpp>
+#include <map>
+
+#include "../../ledger/src/state.h"
+
+using namespace passbook;
+using namespace passbook::ledger;
+
+namespace {
+
+// What the next snapshot would write: key -> value, or "(deleted)".
+std::map<std::string, std::string> drained(Table<Counter>& table) {
+  std::map<std::string, std::string> rows;
+  size_t calls = 0;
+  table.drain_dirty([&](const std::string& key, const std::optional<std::string>& value) {
+    ++calls;
+    rows[key] =
+        value ? std::to_string(schemas::decode<Counter>(*value, "row")->value) : "(deleted)";
+  });
+  BOOST_TEST(calls >= rows.size());
+  return rows;
+}
+
+int64_t value_of(const Table<Counter>& table, const std::string& key) {
+  const Counter* c = table.find(key);
+  return c ? c->value : -1;
+}
+
+// A table with rows a=1 and b=2, stored (nothing dirty).
+void stored_a_and_b(Table<Counter>& table) {
+  Txn txn;
+  table.put(txn, "a", Counter{1});
+  table.put(txn, "b", Counter{2});
+  txn.commit();
+  (void)drained(table);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(state_test)
+
+BOOST_AUTO_TEST_CASE(a_rolled_back_envelope_leaves_nothing_to_write) {
+  Table<Counter> table('d');
+  stored_a_and_b(table);
+  Txn txn;
+  table.put(txn, "a", Counter{10});  // changed
+  table.erase(txn, "b");             // erased
+  table.put(txn, "c", Counter{3});   // new
+  table.put(txn, "c", Counter{4});   // changed again
+  txn.rollback();
+  BOOST_TEST(value_of(table, "a") == 1);
+  BOOST_TEST(value_of(table, "b") == 2);
+  BOOST_TEST(value_of(table, "c") == -1);
+  BOOST_TEST(drained(table).empty());
+}
+
+BOOST_AUTO_TEST_CASE(kept_changes_are_written_once_each) {
+  Table<Counter> table('d');
+  stored_a_and_b(table);
+  Txn group;
+  for (int i = 0; i < 3; ++i) {
+    Txn envelope;
+    table.put(envelope, "a", Counter{10 + i});
+    envelope.merge_into(group);
+  }
+  {
+    Txn envelope;
+    table.erase(envelope, "b");
+    table.put(envelope, "b", Counter{20});  // erased and put again: listed twice, written once
+    table.erase(envelope, "c");             // not there: nothing
+    envelope.merge_into(group);
+  }
+  group.commit();
+  const std::map<std::string, std::string> expected = {{"da", "12"}, {"db", "20"}};
+  BOOST_TEST((drained(table) == expected));
+  BOOST_TEST(drained(table).empty());
+}
+
+BOOST_AUTO_TEST_CASE(an_envelope_rolled_back_inside_a_group_keeps_the_groups_changes) {
+  Table<Counter> table('d');
+  stored_a_and_b(table);
+  Txn group;
+  {
+    Txn first;
+    table.put(first, "a", Counter{5});
+    first.merge_into(group);
+  }
+  {
+    Txn second;  // refused half-way
+    table.put(second, "a", Counter{6});
+    table.erase(second, "b");
+    second.rollback();
+  }
+  group.commit();
+  const std::map<std::string, std::string> expected = {{"da", "5"}};
+  BOOST_TEST((drained(table) == expected));
+  BOOST_TEST(value_of(table, "b") == 2);
+}
+
+BOOST_AUTO_TEST_CASE(a_group_whose_write_failed_is_taken_back_whole) {
+  Table<Counter> table('d');
+  stored_a_and_b(table);
+  {
+    Txn dirty;  // a change kept before the group, not yet written by a snapshot
+    table.put(dirty, "a", Counter{7});
+    dirty.commit();
+  }
+  Txn group;
+  for (int i = 0; i < 2; ++i) {
+    Txn envelope;
+    table.put(envelope, "a", Counter{100 + i});
+    table.erase(envelope, "b");
+    table.put(envelope, "n" + std::to_string(i), Counter{1});
+    envelope.merge_into(group);
+  }
+  group.rollback();
+  BOOST_TEST(value_of(table, "a") == 7);
+  BOOST_TEST(value_of(table, "b") == 2);
+  // The change kept before the group is still to be written; nothing of the group is.
+  const std::map<std::string, std::string> expected = {{"da", "7"}};
+  BOOST_TEST((drained(table) == expected));
+}
+
+BOOST_AUTO_TEST_CASE(envelopes_refused_again_and_again_list_nothing) {
+  Table<Counter> table('d');
+  stored_a_and_b(table);
+  for (int i = 0; i < 10'000; ++i) {
+    Txn envelope;
+    table.put(envelope, "new", Counter{1});
+    table.put(envelope, "a", Counter{i});
+    envelope.rollback();
+  }
+  size_t listed = 0;
+  table.drain_dirty([&](const std::string&, const std::optional<std::string>&) { ++listed; });
+  BOOST_TEST(listed == 0u);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
