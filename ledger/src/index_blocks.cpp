@@ -24,18 +24,24 @@ std::string prefix_of(std::string_view account_key) {
   return prefix;
 }
 
-// The last stored row of an account, if any.
-Result<std::optional<std::pair<std::string, std::string>>> last_row(const Storage& storage,
-                                                                    std::string_view account_key) {
-  // Every key of the account sorts before the account key followed by 0x01.
-  std::string after(account_key);
-  after.push_back('\x01');
-  PASSBOOK_ASSIGN_OR_RETURN(auto row, storage.last_before(Column::kIndex, after));
+// The account's last stored row whose key sorts before `before`, if any.
+Result<std::optional<std::pair<std::string, std::string>>> last_row_before(
+    const Storage& storage, std::string_view account_key, std::string_view before) {
+  PASSBOOK_ASSIGN_OR_RETURN(auto row, storage.last_before(Column::kIndex, before));
   const std::string prefix = prefix_of(account_key);
   if (!row || row->first.compare(0, prefix.size(), prefix) != 0) {
     return std::optional<std::pair<std::string, std::string>>();
   }
   return row;
+}
+
+// The last stored row of an account, if any: every key of the account sorts before the
+// account key followed by 0x01.
+Result<std::optional<std::pair<std::string, std::string>>> last_row(const Storage& storage,
+                                                                    std::string_view account_key) {
+  std::string after(account_key);
+  after.push_back('\x01');
+  return last_row_before(storage, account_key, after);
 }
 
 }  // namespace
@@ -117,11 +123,8 @@ Result<std::optional<int64_t>> read_posting(const Storage& storage, std::string_
   // The block holding (seq, op) is the last one starting at or before it.
   std::string after = index_block_key(account_key, seq, op);
   after.push_back('\0');
-  PASSBOOK_ASSIGN_OR_RETURN(auto row, storage.last_before(Column::kIndex, after));
-  const std::string prefix = prefix_of(account_key);
-  if (!row || row->first.compare(0, prefix.size(), prefix) != 0) {
-    return std::optional<int64_t>();
-  }
+  PASSBOOK_ASSIGN_OR_RETURN(auto row, last_row_before(storage, account_key, after));
+  if (!row) return std::optional<int64_t>();
   PASSBOOK_ASSIGN_OR_RETURN(IndexBlock block, decode_index_block(row->first, row->second));
   if (block.account_key != account_key) return std::optional<int64_t>();
   for (const Posting& p : block.postings) {

@@ -416,6 +416,9 @@ struct Ledger::Impl {
     return outcome;
   }
 
+  // State rows to write (value) or delete (nullopt), by full state key.
+  using StateRows = std::vector<std::pair<std::string, std::optional<std::string>>>;
+
   // Starts a snapshot of the state as it is now, written in the background so that commits go
   // on: the changed rows are encoded here (they must be this moment's values), the postings are
   // frozen and written by the task. Called with the lock held; skipped while one is in flight.
@@ -423,49 +426,27 @@ struct Ledger::Impl {
     if (snapshot_in_flight.valid()) {
       if (snapshot_in_flight.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
       if (Status s = snapshot_in_flight.get(); !s.is_ok()) {
-        // No snapshot after a failed one: its state rows are lost and its postings may be half
-        // written, so a later watermark would claim rows that were never stored. Reopening
-        // replays from the last watermark instead.
+        // No snapshot after a failed one: the state rows it drained are lost, so a later
+        // watermark would claim rows that were never stored. Reopening replays from the last
+        // watermark instead.
         broken = s;
         return;
       }
     }
-    auto rows = std::make_shared<std::vector<std::pair<std::string, std::optional<std::string>>>>();
-    for (TableBase* table : state.tables()) {
-      table->drain_dirty([&](const std::string& key, const std::optional<std::string>& value) {
-        rows->emplace_back(key, value);
-      });
-    }
+    auto rows = std::make_shared<StateRows>(drain_state_rows());
     std::shared_ptr<const IndexTail::ByAccount> postings = state.index.freeze();
     const uint64_t through = state.next_seq;
     postings_since_snapshot = 0;
     auto write = [this, rows, postings, through] {
-      // In key order, as IndexTail::in_key_order says why. One batch, the postings with the
-      // state rows and the watermark, so that the index never holds postings the watermark
-      // does not cover. Its memtable inserts take a while (~60k rows in t1), but commits do
-      // not wait for them: storage.cpp says why (unordered_write).
-      std::sort(rows->begin(), rows->end(),
-                [](const auto& a, const auto& b) { return a.first < b.first; });
-      Storage::Batch batch(*storage);
-      Status s = add_index_rows(*postings, batch);
-      if (s.is_ok()) {
-        add_state_rows(*rows, batch);
-        batch.put(Column::kMeta, kStateThroughKey, u64_key(through));
-        batch.put(Column::kMeta, kIndexFormatKey, kIndexFormat);
-        s = storage->write(batch, /*sync=*/false);
-      }
-      if (!s.is_ok()) index_writer.forget();
+      Status s = write_snapshot_batch(*rows, *postings, through);
       std::unique_lock lock(mutex);
       state.index.release_frozen();
-      if (s.is_ok()) stored_through = through;
-      if (!s.is_ok()) {
-        // Writes stop now, not at the next snapshot: the drained rows are lost from memory.
-        Status failed = unavailable("the ledger could not write a state snapshot (" + s.message() +
-                                    ") and stopped accepting writes; reopen it to recover");
-        if (broken.is_ok()) broken = failed;
-        return failed;
+      if (s.is_ok()) {
+        stored_through = through;
+      } else if (broken.is_ok()) {
+        broken = s;  // writes stop now, not at the next snapshot: the drained rows are lost
       }
-      return Status::ok();
+      return s;
     };
     try {
       snapshot_in_flight = std::async(std::launch::async, std::move(write));
@@ -493,30 +474,45 @@ struct Ledger::Impl {
   // replay. No background snapshot may be in flight.
   Status write_snapshot() {
     assert(!snapshot_in_flight.valid());
-    Storage::Batch batch(*storage);
-    std::vector<std::pair<std::string, std::optional<std::string>>> rows;
+    StateRows rows = drain_state_rows();
+    Status s = write_snapshot_batch(rows, state.index.take_all(), state.next_seq);
+    postings_since_snapshot = 0;
+    if (s.is_ok()) stored_through = state.next_seq;
+    return s;
+  }
+
+  // Every state row changed since the last snapshot, encoded as it is now (under the lock).
+  StateRows drain_state_rows() {
+    StateRows rows;
     for (TableBase* table : state.tables()) {
       table->drain_dirty([&](const std::string& key, const std::optional<std::string>& value) {
         rows.emplace_back(key, value);
       });
     }
+    return rows;
+  }
+
+  // One snapshot, in one batch: `postings` after those already stored, the state rows, and the
+  // watermark `through`, so that the index never holds postings the watermark does not cover.
+  // The rows go in key order, as IndexTail::in_key_order says why. The batch's memtable inserts
+  // take a while (~60k rows in t1), but commits do not wait for them: storage.cpp says why
+  // (unordered_write). Needs no lock: the snapshot owns what it writes.
+  Status write_snapshot_batch(StateRows& rows, const IndexTail::ByAccount& postings,
+                              uint64_t through) {
     std::sort(rows.begin(), rows.end(),
               [](const auto& a, const auto& b) { return a.first < b.first; });
-    Status s = add_index_rows(state.index.take_all(), batch);
+    Storage::Batch batch(*storage);
+    Status s = add_index_rows(postings, batch);
     if (s.is_ok()) {
       add_state_rows(rows, batch);
-      batch.put(Column::kMeta, kStateThroughKey, u64_key(state.next_seq));
+      batch.put(Column::kMeta, kStateThroughKey, u64_key(through));
       batch.put(Column::kMeta, kIndexFormatKey, kIndexFormat);
       s = storage->write(batch, /*sync=*/false);
     }
-    postings_since_snapshot = 0;
-    if (s.is_ok()) stored_through = state.next_seq;
-    if (!s.is_ok()) {
-      index_writer.forget();
-      return unavailable("the ledger could not write a state snapshot (" + s.message() +
-                         ") and stopped accepting writes; reopen it to recover");
-    }
-    return Status::ok();
+    if (s.is_ok()) return Status::ok();
+    index_writer.forget();
+    return unavailable("the ledger could not write a state snapshot (" + s.message() +
+                       ") and stopped accepting writes; reopen it to recover");
   }
 
   // The index rows that store `postings` after those already stored.
@@ -530,8 +526,7 @@ struct Ledger::Impl {
   // Moves the rows into the batch, freeing each as it goes: at 1,000,000 postings a snapshot's
   // rows are tens of MiB, and holding them twice (here and in the batch) showed in the
   // server's peak memory.
-  static void add_state_rows(std::vector<std::pair<std::string, std::optional<std::string>>>& rows,
-                             Storage::Batch& batch) {
+  static void add_state_rows(StateRows& rows, Storage::Batch& batch) {
     for (auto& [key, value] : rows) {
       if (value) {
         batch.put(Column::kState, key, *value);

@@ -47,6 +47,16 @@ std::vector<Posting> postings_of(size_t n, uint64_t first_seq) {
   return out;
 }
 
+// Stores each account's postings with `writer`, all in one batch, as one snapshot would.
+void store(IndexWriter& writer, Storage& storage,
+           const std::vector<std::pair<std::string, std::vector<Posting>>>& accounts) {
+  Storage::Batch batch(storage);
+  for (const auto& [account, postings] : accounts) {
+    BOOST_REQUIRE(writer.add(storage, account, postings, batch).is_ok());
+  }
+  BOOST_REQUIRE(storage.write(batch, false).is_ok());
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(index_blocks_test)
@@ -122,13 +132,8 @@ BOOST_AUTO_TEST_CASE(rows_do_not_depend_on_how_the_postings_were_split) {
   const auto b = postings_of(129, 4);
   TempDir whole_dir;
   auto whole = new_storage(whole_dir);
-  {
-    IndexWriter writer;
-    Storage::Batch batch(*whole);
-    BOOST_REQUIRE(writer.add(*whole, "vv1", v, batch).is_ok());
-    BOOST_REQUIRE(writer.add(*whole, "bb1", b, batch).is_ok());
-    BOOST_REQUIRE(whole->write(batch, false).is_ok());
-  }
+  IndexWriter whole_writer;
+  store(whole_writer, *whole, {{"vv1", v}, {"bb1", b}});
   const auto expected = index_rows(*whole);
   BOOST_TEST(expected.size() == 3u + 2u);  // 128 + 128 + 44, and 128 + 1
 
@@ -167,11 +172,8 @@ BOOST_AUTO_TEST_CASE(postings_are_found_in_their_block_and_read_below_a_watermar
   TempDir dir;
   auto storage = new_storage(dir);
   IndexWriter writer;
-  Storage::Batch batch(*storage);
-  BOOST_REQUIRE(writer.add(*storage, "vv1", v, batch).is_ok());
   // An account whose id begins with the other's: its rows sort right after, and are not its.
-  BOOST_REQUIRE(writer.add(*storage, "vv10", std::vector<Posting>{{1, 0, 99}}, batch).is_ok());
-  BOOST_REQUIRE(storage->write(batch, false).is_ok());
+  store(writer, *storage, {{"vv1", v}, {"vv10", {{1, 0, 99}}}});
   for (const size_t i : {0u, 1u, 127u, 128u, 200u, 299u}) {
     auto found = read_posting(*storage, "vv1", v[i].seq, v[i].op);
     BOOST_REQUIRE(found.is_ok());
