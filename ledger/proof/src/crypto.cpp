@@ -57,9 +57,9 @@ void require_sodium() {
 
 }  // namespace
 
-// libsodium's SHA-256 needs no allocation and no algorithm lookup per call (OpenSSL 3 fetched
-// the digest on every EVP call: measurable on the commit path, which hashes every entry).
-Hash32 sha256(std::span<const std::string_view> parts) {
+namespace {
+
+Hash32 sha256_sodium(std::span<const std::string_view> parts) {
   require_sodium();
   crypto_hash_sha256_state state;
   crypto_hash_sha256_init(&state);
@@ -68,6 +68,41 @@ Hash32 sha256(std::span<const std::string_view> parts) {
   }
   Hash32 out{};
   crypto_hash_sha256_final(&state, out.data());
+  return out;
+}
+
+// OpenSSL's SHA-256 uses the CPU's SHA extensions where it has them: 300 bytes took 2.5 us with
+// libsodium's portable code and well under 1 us here, and every entry is hashed on the commit
+// path and again by verify. The digest is fetched once and each thread keeps its context, so no
+// call looks up an algorithm or allocates (what made OpenSSL 3's plain EVP calls slow).
+const EVP_MD* sha256_md() {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+EVP_MD_CTX* thread_digest_context() {
+  thread_local const MdCtxPtr context(EVP_MD_CTX_new());
+  return context.get();
+}
+
+}  // namespace
+
+Hash32 sha256(std::span<const std::string_view> parts) {
+  const EVP_MD* md = sha256_md();
+  EVP_MD_CTX* context = thread_digest_context();
+  if (md == nullptr || context == nullptr || EVP_DigestInit_ex2(context, md, nullptr) != 1) {
+    ERR_clear_error();
+    return sha256_sodium(parts);  // the same digest, computed without OpenSSL
+  }
+  bool ok = true;
+  for (std::string_view part : parts)
+    ok = ok && EVP_DigestUpdate(context, part.data(), part.size()) == 1;
+  Hash32 out{};
+  unsigned int length = 0;
+  if (!ok || EVP_DigestFinal_ex(context, out.data(), &length) != 1 || length != out.size()) {
+    ERR_clear_error();
+    return sha256_sodium(parts);
+  }
   return out;
 }
 
