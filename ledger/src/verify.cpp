@@ -118,19 +118,21 @@ std::optional<uint64_t> row_seq(std::string_view key, std::string_view value) {
 }
 
 // One stored entry on its way through the walk. What does not depend on the entries before it
-// (decoding, the envelope's signatures) is worked out first, for a whole batch on every core:
-// Ed25519 checks are most of verify's work and the walk itself is sequential.
+// (its hash, decoding, the envelope's signatures) is worked out first, for a whole batch on every
+// core: Ed25519 checks are most of verify's work and the walk itself is sequential.
 struct WalkItem {
   std::string key;
   std::string bytes;
   std::optional<schemas::Entry> entry;
   std::optional<schemas::Envelope> envelope;
+  Hash32 leaf{};              // the entry hash of bytes
   Status problem;             // why entry or envelope did not decode
   bool signature_ok = false;  // the signer's signature over the envelope
   bool cosignatures_ok = false;
 };
 
 void check_independently(WalkItem& item) {
+  item.leaf = proof::leaf_hash(item.bytes);
   const std::string label =
       "entry " + (item.key.size() == 8 ? std::to_string(get_u64_be(item.key)) : std::string("?"));
   auto entry = schemas::decode<schemas::Entry>(item.bytes, label);
@@ -285,7 +287,6 @@ class Verifier {
   bool walk_entry(const WalkItem& item) {
     const uint64_t seq = next_seq_;
     const std::string_view key = item.key;
-    const std::string_view bytes = item.bytes;
     if (key.size() != 8) return chain_problem(seq, "an entry is stored under a malformed key");
     const uint64_t stored_at = get_u64_be(key);
     if (stored_at != seq) {
@@ -298,7 +299,7 @@ class Verifier {
       return chain_problem(seq, "the entry stored at " + std::to_string(seq) + " says it is entry " +
                                     std::to_string(entry.seq));
     }
-    const Hash32 leaf = proof::leaf_hash(bytes);
+    const Hash32& leaf = item.leaf;
     // The leaf is the level-0 node, read with the batch's other nodes.
     const auto stored_leaf = stored_node(0, seq);
     if (!stored_leaf || *stored_leaf != as_chars(leaf)) {
