@@ -170,11 +170,28 @@ class Applier {
     return record;
   }
 
-  Result<const RuleRecord*> rule_for(const std::string& branch, const std::string& category) const {
-    if (const RuleRecord* own = state_.rules.find(pair_key(branch, category))) return own;
-    if (const RuleRecord* street = state_.rules.find(pair_key("", category))) return street;
-    return not_found("there is no rule for the service category " + category + " in branch " +
-                     branch + "; set one first");
+  // The rule in force, remembered for the rest of the envelope (a 100-credit envelope asks for
+  // the same one 100 times) until a rule is set. Rows stay put, so the pointer stays good.
+  Result<const RuleRecord*> rule_for(std::string_view branch, const std::string& category) {
+    if (rule_ != nullptr && rule_branch_ == branch && rule_category_ == category) return rule_;
+    const RuleRecord* rule = state_.rules.find(pair_key(branch, category));
+    if (rule == nullptr) rule = state_.rules.find(pair_key("", category));
+    if (rule == nullptr) {
+      return not_found("there is no rule for the service category " + category + " in branch " +
+                       std::string(branch) + "; set one first");
+    }
+    rule_ = rule;
+    rule_branch_ = branch;
+    rule_category_ = category;
+    return rule;
+  }
+
+  // A branch's account key, remembered like the rule.
+  const std::string& branch_account_key(std::string_view branch) {
+    if (branch_key_.empty() || std::string_view(branch_key_).substr(1) != branch) {
+      branch_key_ = account_key(AccountKind::kBranch, branch);
+    }
+    return branch_key_;
   }
 
   void touch(const std::string& key, AccountRecord record) {
@@ -183,27 +200,30 @@ class Applier {
   }
 
   // The one place where balances change: a double-entry movement with overflow and sign checks.
+  // On failure the caller rolls the envelope back, so the records may be taken for update first.
   Status move_points(const std::string& from, const std::string& to, int64_t points) {
     if (points < 0) return internal_error("negative movement");
     if (points == 0 || from == to) return Status::ok();
-    const AccountRecord* from_record = state_.accounts.find(from);
-    const AccountRecord* to_record = state_.accounts.find(to);
-    if (from_record == nullptr || to_record == nullptr) {
+    AccountRecord* debited = state_.accounts.update(txn_, from);
+    AccountRecord* credited = state_.accounts.update(txn_, to);
+    if (debited == nullptr || credited == nullptr) {
       return internal_error("a movement names a missing account");
     }
-    AccountRecord debited = *from_record;
-    AccountRecord credited = *to_record;
-    if (__builtin_sub_overflow(debited.balance, points, &debited.balance) ||
-        __builtin_add_overflow(credited.balance, points, &credited.balance)) {
+    int64_t debited_balance = 0;
+    int64_t credited_balance = 0;
+    if (__builtin_sub_overflow(debited->balance, points, &debited_balance) ||
+        __builtin_add_overflow(credited->balance, points, &credited_balance)) {
       return invalid_argument("the movement of " + std::to_string(points) +
                               " points would overflow a balance");
     }
-    if (debited.kind != AccountKind::kBranch && debited.balance < 0) {
-      return failed_precondition(describe(from) + " has " + std::to_string(from_record->balance) +
+    if (debited->kind != AccountKind::kBranch && debited_balance < 0) {
+      return failed_precondition(describe(from) + " has " + std::to_string(debited->balance) +
                                  " points available, " + std::to_string(points) + " are needed");
     }
-    touch(from, std::move(debited));
-    touch(to, std::move(credited));
+    debited->balance = debited_balance;
+    debited->last_seq = ctx_.seq;
+    credited->balance = credited_balance;
+    credited->last_seq = ctx_.seq;
     state_.index.add(txn_, from, ctx_.seq, op_index_, -points);
     state_.index.add(txn_, to, ctx_.seq, op_index_, points);
     return Status::ok();
@@ -229,12 +249,14 @@ class Applier {
   }
 
   void add_counter(Table<Counter>& table, const std::string& key, int64_t delta) {
-    const Counter* current = table.find(key);
-    const int64_t value = (current ? current->value : 0) + delta;
-    if (value == 0) {
+    if (delta == 0) return;
+    Counter* current = table.update(txn_, key);
+    if (current == nullptr) {
+      table.put(txn_, key, Counter{delta});
+    } else if (current->value + delta == 0) {
       table.erase(txn_, key);
     } else {
-      table.put(txn_, key, Counter{value});
+      current->value += delta;
     }
   }
 
@@ -278,7 +300,7 @@ class Applier {
 
   // Checks a service record against its account, the rule in force and the daily cap, and
   // returns the points it earns. Counts its minutes against the cap.
-  Result<int64_t> score_service(const ServiceRecord& service, const std::string& branch) {
+  Result<int64_t> score_service(const ServiceRecord& service, std::string_view branch) {
     PASSBOOK_RETURN_IF_ERROR(require_id(service.category, "the service category"));
     if (service.minutes == 0 || service.minutes > limits::kMinutesPerOperation) {
       return invalid_argument("minutes must be between 1 and " +
@@ -452,16 +474,17 @@ class Applier {
     }
     state_.rules.put(txn_, pair_key(op.branch, op.category),
                      RuleRecord{op.points_per_hour, op.daily_cap_minutes, ctx_.seq});
+    rule_ = nullptr;  // a branch's own rule may now come before the street-wide one
     return Status::ok();
   }
 
   Status apply(const Credit& op) {
     PASSBOOK_RETURN_IF_ERROR(require_role({Role::kBranch}));
     PASSBOOK_ASSIGN_OR_RETURN(const AccountRecord* account, volunteer_for_branch_op(op.service.account));
-    const std::string branch = account->branch;
-    PASSBOOK_ASSIGN_OR_RETURN(const int64_t points, score_service(op.service, branch));
-    return move_points(account_key(AccountKind::kBranch, branch),
-                       account_key(AccountKind::kVolunteer, op.service.account), points);
+    // Scoring changes no account, so the record (and its branch) stays as found.
+    PASSBOOK_ASSIGN_OR_RETURN(const int64_t points, score_service(op.service, account->branch));
+    const std::string& branch = branch_account_key(account->branch);
+    return move_points(branch, account_key(AccountKind::kVolunteer, op.service.account), points);
   }
 
   Status apply(const Claim& op) {
@@ -859,6 +882,11 @@ class Applier {
   Txn& txn_;
   const ActorRecord* signer_ = nullptr;
   uint32_t op_index_ = 0;
+  // rule_for's and branch_account_key's last answers.
+  const RuleRecord* rule_ = nullptr;
+  std::string rule_branch_;
+  std::string rule_category_;
+  std::string branch_key_;
 };
 
 }  // namespace

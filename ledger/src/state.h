@@ -6,6 +6,7 @@
 // Not thread safe: the Ledger guards it with its own lock.
 #pragma once
 
+#include <cassert>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -70,6 +71,9 @@ class TableBase {
   virtual void drain_dirty(const RowSink& sink) = 0;
   // Every row, in no particular order.
   virtual void encode_all(const RowSink& sink) const = 0;
+  // One row (key without the prefix), as a snapshot would store it; nullopt if there is none.
+  [[nodiscard]] virtual std::optional<std::string> encoded(std::string_view key) const = 0;
+  [[nodiscard]] virtual size_t size() const = 0;
   // Loads one stored row (key without the prefix).
   virtual Status load(std::string_view key, std::string_view value) = 0;
   // Forgets every row (before a reload from storage).
@@ -82,8 +86,18 @@ class TableBase {
   char prefix_;
 };
 
+// Rows live in hash-map nodes that stay where they are until the row is erased, so the undo
+// stack and the dirty list point at nodes instead of copying keys (keys of long ids are heap
+// strings, one allocation per copy on every change). An erased row's node is taken out of
+// the map whole: an undo puts that same node back, so older undo entries still point at it,
+// and once the erase is kept the node waits in graveyard_ until the next drain writes its
+// deletion.
 template <class Record>
 class Table final : public TableBase {
+  struct Row;
+  using Map = std::unordered_map<std::string, Row, StringHash, std::equal_to<>>;
+  using Node = typename Map::value_type;
+
  public:
   using TableBase::TableBase;
 
@@ -91,30 +105,46 @@ class Table final : public TableBase {
     auto it = rows_.find(key);
     return it == rows_.end() ? nullptr : &it->second.record;
   }
+  // The row's record, to change in place: its value before is kept for undo. Null if there is
+  // no such row.
+  Record* update(Txn& txn, std::string_view key) {
+    auto it = rows_.find(key);
+    if (it == rows_.end()) return nullptr;
+    Node* node = &*it;
+    const bool was_dirty = node->second.dirty;
+    undo_.push_back({Change::kChanged, node, node->second.record, {}, was_dirty, !was_dirty});
+    mark_dirty(node);
+    txn.on_table_undo(this);
+    return &node->second.record;
+  }
 
-  void put(Txn& txn, const std::string& key, Record record) {
+  void put(Txn& txn, std::string_view key, Record record) {
     auto it = rows_.find(key);
     if (it == rows_.end()) {
-      rows_.emplace(key, Row{std::move(record), true});
-      dirty_keys_.push_back(key);
-      undo_.push_back({key, std::nullopt, false, true});
+      Node* node = &*rows_.emplace(std::string(key), Row{std::move(record), true}).first;
+      dirty_.push_back(node);
+      undo_.push_back({Change::kNew, node, std::nullopt, {}, false, true});
     } else {
-      const bool was_dirty = it->second.dirty;
-      undo_.push_back({key, std::move(it->second.record), was_dirty, !was_dirty});
-      it->second.record = std::move(record);
-      mark_dirty(it->first, it->second);
+      Node* node = &*it;
+      const bool was_dirty = node->second.dirty;
+      undo_.push_back(
+          {Change::kChanged, node, std::move(node->second.record), {}, was_dirty, !was_dirty});
+      node->second.record = std::move(record);
+      mark_dirty(node);
     }
     txn.on_table_undo(this);
   }
 
-  void erase(Txn& txn, const std::string& key) {
+  void erase(Txn& txn, std::string_view key) {
     auto it = rows_.find(key);
     if (it == rows_.end()) return;
-    // Listed before it goes, so that the next snapshot deletes it.
-    const bool was_dirty = it->second.dirty;
-    mark_dirty(it->first, it->second);
-    undo_.push_back({key, std::move(it->second.record), was_dirty, !was_dirty});
-    rows_.erase(it);
+    // Listed before it goes, so that the next drain deletes it.
+    Node* node = &*it;
+    const bool was_dirty = node->second.dirty;
+    mark_dirty(node);
+    node->second.erased = true;
+    undo_.push_back(
+        {Change::kErased, node, std::nullopt, rows_.extract(it), was_dirty, !was_dirty});
     txn.on_table_undo(this);
   }
 
@@ -122,20 +152,25 @@ class Table final : public TableBase {
   void for_each(Fn&& fn) const {
     for (const auto& [key, row] : rows_) fn(key, row.record);
   }
-  [[nodiscard]] size_t size() const { return rows_.size(); }
+  [[nodiscard]] size_t size() const override { return rows_.size(); }
 
   void drain_dirty(const RowSink& sink) override {
     assert(undo_.empty() && "a snapshot between transactions only");
-    for (const std::string& key : dirty_keys_) {
-      auto it = rows_.find(key);
-      if (it == rows_.end()) {
-        sink(prefix() + key, std::nullopt);
-      } else if (it->second.dirty) {  // a key listed twice (erased, then put again) is written once
-        it->second.dirty = false;
-        sink(prefix() + key, schemas::try_encode(it->second.record).value());
+    // A key erased and put again is listed twice, as its old node and its new one: it is
+    // written once, as the row. (A snapshot sorts its rows by key, so two writes of one key
+    // could land in either order.)
+    for (Node* node : dirty_) {
+      Row& row = node->second;
+      if (row.erased) {
+        if (!rows_.contains(std::string_view(node->first)))
+          sink(prefix() + node->first, std::nullopt);
+      } else if (row.dirty) {
+        row.dirty = false;
+        sink(prefix() + node->first, schemas::try_encode(row.record).value());
       }
     }
-    dirty_keys_.clear();
+    dirty_.clear();
+    graveyard_.clear();
   }
 
   void encode_all(const RowSink& sink) const override {
@@ -144,10 +179,17 @@ class Table final : public TableBase {
     }
   }
 
+  [[nodiscard]] std::optional<std::string> encoded(std::string_view key) const override {
+    auto it = rows_.find(key);
+    if (it == rows_.end()) return std::nullopt;
+    return schemas::try_encode(it->second.record).value();
+  }
+
   void clear() override {
-    rows_.clear();
-    dirty_keys_.clear();
     undo_.clear();
+    dirty_.clear();
+    graveyard_.clear();
+    rows_.clear();
   }
 
   Status load(std::string_view key, std::string_view value) override {
@@ -157,48 +199,65 @@ class Table final : public TableBase {
     return Status::ok();
   }
 
-  // Puts the row and its dirty flag back as they were, and unlists the key if the change
+  // Puts the row and its dirty flag back as they were, and unlists the row if the change
   // listed it: envelopes refused again and again list nothing.
   void undo_last() override {
     assert(!undo_.empty());
     Undo& undo = undo_.back();
     if (undo.listed) {
-      assert(!dirty_keys_.empty() && dirty_keys_.back() == undo.key);
-      dirty_keys_.pop_back();
+      assert(!dirty_.empty() && dirty_.back() == undo.node);
+      dirty_.pop_back();
     }
-    if (!undo.old) {
-      rows_.erase(undo.key);
-    } else {
-      rows_.insert_or_assign(std::move(undo.key), Row{std::move(*undo.old), undo.was_dirty});
+    Row& row = undo.node->second;
+    switch (undo.kind) {
+      case Change::kNew:
+        rows_.erase(rows_.find(std::string_view(undo.node->first)));
+        break;
+      case Change::kChanged:
+        row.record = std::move(*undo.old);
+        row.dirty = undo.was_dirty;
+        break;
+      case Change::kErased:
+        row.erased = false;
+        row.dirty = undo.was_dirty;
+        rows_.insert(std::move(undo.erased));
+        break;
     }
     undo_.pop_back();
   }
   void drop_last() override {
     assert(!undo_.empty());
+    Undo& undo = undo_.back();
+    if (undo.kind == Change::kErased) graveyard_.push_back(std::move(undo.erased));
     undo_.pop_back();
   }
 
  private:
   struct Row {
     Record record;
-    bool dirty = false;  // listed in dirty_keys_ since the last drain
+    bool dirty = false;   // listed in dirty_ since the last drain
+    bool erased = false;  // taken out of rows_ (held by an undo entry or graveyard_)
   };
+  enum class Change : uint8_t { kNew, kChanged, kErased };
   struct Undo {
-    std::string key;
-    std::optional<Record> old;  // nullopt: the row was new
-    bool was_dirty = false;     // the row's flag before the change
-    bool listed = false;        // the change appended the key to dirty_keys_
+    Change kind;
+    Node* node;                      // the row changed
+    std::optional<Record> old;       // kChanged: its record before
+    typename Map::node_type erased;  // kErased: the row's node, to put back
+    bool was_dirty = false;          // the row's flag before the change
+    bool listed = false;             // the change appended the row to dirty_
   };
-  void mark_dirty(const std::string& key, Row& row) {
-    if (row.dirty) return;
-    row.dirty = true;
-    dirty_keys_.push_back(key);
+  void mark_dirty(Node* node) {
+    if (node->second.dirty) return;
+    node->second.dirty = true;
+    dirty_.push_back(node);
   }
 
-  std::unordered_map<std::string, Row, StringHash, std::equal_to<>> rows_;
-  // Changed or erased since the last drain; a key erased and put again is listed twice.
-  std::vector<std::string> dirty_keys_;
-  std::vector<Undo> undo_;               // newest last; the Txn says whose each one is
+  Map rows_;
+  // Rows changed or erased since the last drain, in the order they were first changed.
+  std::vector<Node*> dirty_;
+  std::vector<Undo> undo_;                          // newest last; the Txn says whose each one is
+  std::vector<typename Map::node_type> graveyard_;  // erased rows still listed in dirty_
 };
 
 // Postings not yet written to the `index` column family, by account, each account's in chain
