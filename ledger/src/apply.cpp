@@ -483,8 +483,8 @@ class Applier {
     PASSBOOK_ASSIGN_OR_RETURN(const AccountRecord* account, volunteer_for_branch_op(op.service.account));
     // Scoring changes no account, so the record (and its branch) stays as found.
     PASSBOOK_ASSIGN_OR_RETURN(const int64_t points, score_service(op.service, account->branch));
-    const std::string& branch = branch_account_key(account->branch);
-    return move_points(branch, account_key(AccountKind::kVolunteer, op.service.account), points);
+    return move_points(branch_account_key(account->branch),
+                       account_key(AccountKind::kVolunteer, op.service.account), points);
   }
 
   Status apply(const Claim& op) {

@@ -4,6 +4,7 @@
 #include <limits>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "dates.h"
@@ -178,17 +179,29 @@ void LedgerState::clear() {
   current_day = 0;
 }
 
+const TableBase* LedgerState::table_of(std::string_view key) const {
+  if (key.empty()) return nullptr;
+  for (const TableBase* table : tables()) {
+    if (table->prefix() == key[0]) return table;
+  }
+  return nullptr;
+}
+
+TableBase* LedgerState::table_of(std::string_view key) {
+  return const_cast<TableBase*>(std::as_const(*this).table_of(key));
+}
+
 Status LedgerState::load_row(std::string_view key, std::string_view value) {
   if (key.empty()) return data_loss("the stored state has an empty key");
-  for (TableBase* table : tables()) {
-    if (table->prefix() != key[0]) continue;
-    PASSBOOK_RETURN_IF_ERROR(table->load(key.substr(1), value));
-    if (table == &day_minutes) {
-      day_minutes_by_day[day_key_number(key.substr(1))].emplace_back(key.substr(1));
-    }
-    return Status::ok();
+  TableBase* table = table_of(key);
+  if (table == nullptr) {
+    return data_loss("the stored state has a row of unknown kind '" + std::string(1, key[0]) + "'");
   }
-  return data_loss("the stored state has a row of unknown kind '" + std::string(1, key[0]) + "'");
+  PASSBOOK_RETURN_IF_ERROR(table->load(key.substr(1), value));
+  if (table == &day_minutes) {
+    day_minutes_by_day[day_key_number(key.substr(1))].emplace_back(key.substr(1));
+  }
+  return Status::ok();
 }
 
 std::map<std::string, std::string> LedgerState::encode_sorted() const {

@@ -342,6 +342,10 @@ struct LedgerState {
   [[nodiscard]] const LedgerRecord* ledger_record() const { return ledger.find(""); }
   [[nodiscard]] std::vector<TableBase*> tables();
   [[nodiscard]] std::vector<const TableBase*> tables() const;
+  // The table a full state key (prefix first) belongs to; null for an empty key or an unknown
+  // prefix.
+  [[nodiscard]] TableBase* table_of(std::string_view key);
+  [[nodiscard]] const TableBase* table_of(std::string_view key) const;
   // Forgets everything (before a reload from storage).
   void clear();
   // Loads one row of the `state` column family (full key, prefix first).

@@ -467,10 +467,7 @@ class Verifier {
     Status scanned =
         storage_.scan(Column::kState, "", "", [&](std::string_view key, std::string_view value) {
           ++rows;
-          const TableBase* table = nullptr;
-          for (const TableBase* t : tables) {
-            if (!key.empty() && t->prefix() == key[0]) table = t;
-          }
+          const TableBase* table = std::as_const(state_).table_of(key);
           const std::optional<std::string> replayed =
               table == nullptr ? std::nullopt : table->encoded(key.substr(1));
           same = replayed && *replayed == value;
