@@ -182,6 +182,7 @@ struct Ledger::Impl {
       PASSBOOK_ASSIGN_OR_RETURN(StoredEntry before, read_entry(*storage, state.next_seq - 1));
       prev = before.leaf_hash;
     }
+    Txn txn;  // one for every entry in turn, keeping the room its steps took
     for (uint64_t seq = state.next_seq; seq < head.size; ++seq) {
       PASSBOOK_ASSIGN_OR_RETURN(StoredEntry stored, read_entry(*storage, seq));
       if (stored.entry.prev_hash != prev) {
@@ -197,7 +198,6 @@ struct Ledger::Impl {
       std::vector<PublicKey> cosigners;
       for (const auto& c : stored.entry.signed_envelope.cosignatures) cosigners.push_back(c.key);
       EntryContext ctx{seq, stored.entry.commit_ms, &envelope, cosigners};
-      Txn txn;
       ApplyOutcome outcome = apply_envelope(state, ctx, history(nullptr), txn);
       if (!outcome.is_ok()) {
         txn.rollback();
@@ -272,6 +272,7 @@ struct Ledger::Impl {
     std::vector<size_t> resent_in_group;  // resends of entries new in this group
     std::vector<proof::StoredNode> nodes;
     const size_t index_before = state.index.size();
+    Txn txn;  // each envelope's in turn, handed to group_txn or rolled back
 
     for (size_t i = 0; i < group.size(); ++i) {
       Prepared& prepared = group[i];
@@ -296,7 +297,6 @@ struct Ledger::Impl {
       }
       const uint64_t seq = head.size;
       EntryContext ctx{seq, commit_ms, &prepared.envelope, prepared.cosigners};
-      Txn txn;
       ApplyOutcome applied = apply_envelope(state, ctx, history(&group_entries), txn);
       if (!applied.is_ok()) {
         txn.rollback();

@@ -14,8 +14,8 @@ namespace passbook::ledger {
 
 void Txn::rollback() {
   for (auto it = steps_.rbegin(); it != steps_.rend(); ++it) {
-    if (it->table != nullptr) {
-      it->table->undo_last();
+    if (it->stack != nullptr) {
+      it->stack->undo_last();
     } else {
       it->undo();
     }
@@ -31,7 +31,7 @@ void Txn::merge_into(Txn& parent) {
 
 void Txn::commit() {
   for (const Step& step : steps_) {
-    if (step.table != nullptr) step.table->drop_last();
+    if (step.stack != nullptr) step.stack->drop_last();
   }
   steps_.clear();
 }
@@ -41,20 +41,29 @@ void IndexTail::add(Txn& txn, std::string_view account_key, uint64_t seq, uint32
   auto it = current_.find(account_key);
   if (it == current_.end())
     it = current_.emplace(std::string(account_key), std::vector<Posting>()).first;
-  std::vector<Posting>* postings = &it->second;  // map nodes stay put when the map grows
+  std::vector<Posting>* postings = &it->second;
   if (!postings->empty() && postings->back().seq == seq && postings->back().op == op) {
     postings->back().delta += delta;
-    txn.on_undo([postings, delta] { postings->back().delta -= delta; });
-    return;
+    undo_.push_back({postings, delta, false});
+  } else {
+    assert(postings->empty() || comes_before(postings->back(), Posting{seq, op, 0}));
+    postings->push_back(Posting{seq, op, delta});
+    ++count_;
+    undo_.push_back({postings, delta, true});
   }
-  assert(postings->empty() || comes_before(postings->back(), Posting{seq, op, 0}));
-  postings->push_back(Posting{seq, op, delta});
-  ++count_;
-  // Undo runs newest first, so the posting to take back is always the account's last one.
-  txn.on_undo([this, postings] {
-    postings->pop_back();
+  txn.on_stack_undo(this);
+}
+
+void IndexTail::undo_last() {
+  assert(!undo_.empty());
+  const Undo& undo = undo_.back();
+  if (undo.appended) {
+    undo.postings->pop_back();
     --count_;
-  });
+  } else {
+    undo.postings->back().delta -= undo.delta;
+  }
+  undo_.pop_back();
 }
 
 namespace {
@@ -90,6 +99,7 @@ std::vector<Posting> IndexTail::account(std::string_view account_key) const {
 
 std::shared_ptr<const IndexTail::ByAccount> IndexTail::freeze() {
   assert(!frozen_ && "one snapshot at a time");
+  assert(undo_.empty() && "a snapshot between transactions only");
   frozen_ = std::make_shared<const ByAccount>(std::move(current_));
   current_ = ByAccount();
   count_ = 0;
@@ -98,6 +108,7 @@ std::shared_ptr<const IndexTail::ByAccount> IndexTail::freeze() {
 
 IndexTail::ByAccount IndexTail::take_all() {
   assert(!frozen_ && "no snapshot may be writing");
+  assert(undo_.empty() && "between transactions only");
   ByAccount all = std::move(current_);
   current_ = ByAccount();
   count_ = 0;

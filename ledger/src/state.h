@@ -23,12 +23,21 @@
 
 namespace passbook::ledger {
 
-class TableBase;
+// Something that keeps its own stack of changes to take back: a table, the index tail. A Txn
+// step names the stack instead of holding a function per change (a 100-credit envelope makes
+// some 500 changes).
+class UndoStack {
+ public:
+  virtual ~UndoStack() = default;
+  // Takes back the newest change still on the stack, or forgets it (Txn only).
+  virtual void undo_last() = 0;
+  virtual void drop_last() = 0;
+};
 
-// An undo log. Every change to the state registers how to take it back: a table row's change
-// lives in the table's own undo stack (no allocation per row), anything else as a function.
-// Transactions nest strictly (an envelope's inside its group's), so a table's newest undo
-// entries always belong to the innermost open transaction.
+// An undo log. Every change to the state registers how to take it back: a table row's or a
+// posting's change lives on its owner's UndoStack, anything else as a function. Transactions
+// nest strictly (an envelope's inside its group's), so a stack's newest entries always belong to
+// the innermost open transaction.
 class Txn {
  public:
   Txn() = default;
@@ -37,8 +46,8 @@ class Txn {
   ~Txn() { assert(steps_.empty() && "a Txn must end in rollback(), merge_into() or commit()"); }
 
   void on_undo(std::function<void()> undo) { steps_.push_back({nullptr, std::move(undo)}); }
-  // The table pushed one entry on its undo stack.
-  void on_table_undo(TableBase* table) { steps_.push_back({table, {}}); }
+  // `stack` pushed one entry.
+  void on_stack_undo(UndoStack* stack) { steps_.push_back({stack, {}}); }
   // Takes back every change, newest first.
   void rollback();
   // Hands the changes to an enclosing transaction (an envelope's to its group's).
@@ -48,7 +57,7 @@ class Txn {
 
  private:
   struct Step {
-    TableBase* table;            // not null: undo the table's newest entry
+    UndoStack* stack;            // not null: undo its newest entry
     std::function<void()> undo;  // else this
   };
   std::vector<Step> steps_;
@@ -62,10 +71,9 @@ struct StringHash {
 // Called with every row to write (value) or delete (nullopt), keyed by its full state key.
 using RowSink = std::function<void(const std::string& key, const std::optional<std::string>& value)>;
 
-class TableBase {
+class TableBase : public UndoStack {
  public:
   explicit TableBase(char prefix) : prefix_(prefix) {}
-  virtual ~TableBase() = default;
   [[nodiscard]] char prefix() const { return prefix_; }
   // Writes the rows changed since the last call and forgets that they changed.
   virtual void drain_dirty(const RowSink& sink) = 0;
@@ -78,9 +86,6 @@ class TableBase {
   virtual Status load(std::string_view key, std::string_view value) = 0;
   // Forgets every row (before a reload from storage).
   virtual void clear() = 0;
-  // Takes back the newest change still on the undo stack, or forgets it (Txn only).
-  virtual void undo_last() = 0;
-  virtual void drop_last() = 0;
 
  private:
   char prefix_;
@@ -114,7 +119,7 @@ class Table final : public TableBase {
     const bool was_dirty = node->second.dirty;
     undo_.push_back({Change::kChanged, node, node->second.record, {}, was_dirty, !was_dirty});
     mark_dirty(node);
-    txn.on_table_undo(this);
+    txn.on_stack_undo(this);
     return &node->second.record;
   }
 
@@ -132,7 +137,7 @@ class Table final : public TableBase {
       node->second.record = std::move(record);
       mark_dirty(node);
     }
-    txn.on_table_undo(this);
+    txn.on_stack_undo(this);
   }
 
   void erase(Txn& txn, std::string_view key) {
@@ -145,7 +150,7 @@ class Table final : public TableBase {
     node->second.erased = true;
     undo_.push_back(
         {Change::kErased, node, std::nullopt, rows_.extract(it), was_dirty, !was_dirty});
-    txn.on_table_undo(this);
+    txn.on_stack_undo(this);
   }
 
   template <class Fn>
@@ -265,7 +270,7 @@ class Table final : public TableBase {
 // current postings and writes them in the background; frozen postings stay visible to queries
 // until that write is done. One operation may post to the same account more than once (a
 // reversal of several operations): those add up to one posting.
-class IndexTail {
+class IndexTail final : public UndoStack {
  public:
   using ByAccount =
       std::unordered_map<std::string, std::vector<Posting>, StringHash, std::equal_to<>>;
@@ -283,19 +288,29 @@ class IndexTail {
   // Postings made since the last freeze or take_all.
   [[nodiscard]] size_t size() const { return count_; }
   void clear() {
+    undo_.clear();
     current_.clear();
     frozen_.reset();
     count_ = 0;
   }
+  // Undo runs newest first, so the posting to take back is always its account's last one.
+  void undo_last() override;
+  void drop_last() override { undo_.pop_back(); }
   // The accounts of `postings` in key order, for writing: RocksDB's memtable remembers where its
   // last insert went, so keys that follow each other cost a few comparisons instead of a search
   // from the top of its skip list (a quarter of passbookd's time in t1 before they were sorted).
   static std::vector<const ByAccount::value_type*> in_key_order(const ByAccount& postings);
 
  private:
+  struct Undo {
+    std::vector<Posting>* postings;  // the account's, in current_ (map nodes stay put)
+    int64_t delta;                   // added to its last posting
+    bool appended;                   // the last posting is new: take it off
+  };
   ByAccount current_;
   std::shared_ptr<const ByAccount> frozen_;
   size_t count_ = 0;
+  std::vector<Undo> undo_;  // newest last; the Txn says whose each one is
 };
 
 // Keys. Ids never contain control characters, so 0x00 separates parts unambiguously.

@@ -400,14 +400,13 @@ class Verifier {
       return read_posting(storage_, account, target, op);
     };
     EntryContext ctx{seq, entry.commit_ms, envelope, cosigners};
-    Txn txn;
-    ApplyOutcome outcome = apply_envelope(state_, ctx, history, txn);
+    ApplyOutcome outcome = apply_envelope(state_, ctx, history, txn_);
     if (!outcome.is_ok()) {
-      txn.rollback();
+      txn_.rollback();
       return chain_problem(seq, "entry " + std::to_string(seq) + " breaks the ledger's rules: " +
                                     outcome.status.message());
     }
-    txn.commit();
+    txn_.commit();
     if (state_.next_seq <= through_ && state_.index.size() > 100'000) drain_postings();
     return true;
   }
@@ -665,6 +664,8 @@ class Verifier {
   const VerifyOptions& options_;
   VerifyReport report_;
   LedgerState state_;
+  // One for every entry in turn: it keeps the room its steps took (an entry makes hundreds).
+  Txn txn_;
   proof::MerkleFrontier frontier_;
   std::vector<proof::StoredNode> nodes_;
   // The stored nodes the batch being walked completes, by level (read_merkle_nodes).

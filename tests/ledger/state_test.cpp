@@ -195,4 +195,38 @@ BOOST_AUTO_TEST_CASE(envelopes_refused_again_and_again_list_nothing) {
   BOOST_TEST(listed == 0u);
 }
 
+// A history query reads the index tail: a posting taken back must be gone from it, and one
+// added onto a posting of the same operation (a reversal of several) must come off that one.
+BOOST_AUTO_TEST_CASE(postings_taken_back_leave_the_kept_ones_as_they_were) {
+  IndexTail index;
+  Txn group;
+  Txn first;
+  index.add(first, "vamy", 5, 0, 10);
+  index.add(first, "bnorth", 5, 0, -10);
+  index.add(first, "vamy", 6, 0, 7);
+  first.merge_into(group);
+
+  Txn second;
+  index.add(second, "vamy", 6, 0, 3);  // onto the posting of 6.0: one posting of 10
+  index.add(second, "vamy", 7, 1, 4);
+  index.add(second, "bnorth", 7, 1, -4);
+  BOOST_TEST(*index.find("vamy", 6, 0) == 10);
+  BOOST_TEST(index.size() == 5u);
+  second.rollback();
+
+  BOOST_TEST(*index.find("vamy", 6, 0) == 7);
+  BOOST_TEST(!index.find("vamy", 7, 1).has_value());
+  BOOST_TEST(!index.find("bnorth", 7, 1).has_value());
+  BOOST_TEST(index.size() == 3u);
+  group.commit();
+  const std::vector<Posting> kept = index.account("vamy");
+  BOOST_REQUIRE(kept.size() == 2u);
+  BOOST_TEST(kept[0].seq == 5u);
+  BOOST_TEST(kept[0].delta == 10);
+  BOOST_TEST(kept[1].seq == 6u);
+  BOOST_TEST(kept[1].delta == 7);
+  BOOST_TEST(index.take_all().size() == 2u);
+  BOOST_TEST(index.size() == 0u);
+}
+
 BOOST_AUTO_TEST_SUITE_END()
