@@ -8,6 +8,7 @@ packages=(
   librocksdb-dev rocksdb-tools
   libboost1.81-dev libboost-test1.81-dev
   libcereal-dev libssl-dev libsodium-dev
+  libabsl-dev  # node_hash_map for the state tables in memory (ledger/src/state.h says why)
   libjemalloc-dev  # the allocator of passbookd and passbook (CMakeLists.txt says why)
   clang clang-tidy clang-format libclang-rt-14-dev
   llvm  # llvm-symbolizer: file:line in fuzzer and sanitizer reports (clang only recommends it)

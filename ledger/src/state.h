@@ -14,9 +14,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "absl/container/node_hash_map.h"
 #include "index_blocks.h"
 #include "passbook/schemas/status.h"
 #include "state_records.h"
@@ -97,10 +97,15 @@ class TableBase : public UndoStack {
 // the map whole: an undo puts that same node back, so older undo entries still point at it,
 // and once the erase is kept the node waits in graveyard_ until the next drain writes its
 // deletion.
+//
+// The map is Abseil's node_hash_map, not std::unordered_map: the same stable nodes and node
+// handles, but a lookup probes a flat array of control bytes where std::unordered_map walks from
+// the node before in its bucket's list: one dependent cache miss fewer. A 100-credit replay is
+// mostly such misses (three cold rows per credit, 289k rows).
 template <class Record>
 class Table final : public TableBase {
   struct Row;
-  using Map = std::unordered_map<std::string, Row, StringHash, std::equal_to<>>;
+  using Map = absl::node_hash_map<std::string, Row, StringHash, std::equal_to<>>;
   using Node = typename Map::value_type;
 
  public:
@@ -273,7 +278,7 @@ class Table final : public TableBase {
 class IndexTail final : public UndoStack {
  public:
   using ByAccount =
-      std::unordered_map<std::string, std::vector<Posting>, StringHash, std::equal_to<>>;
+      absl::node_hash_map<std::string, std::vector<Posting>, StringHash, std::equal_to<>>;
 
   void add(Txn& txn, std::string_view account_key, uint64_t seq, uint32_t op, int64_t delta);
   [[nodiscard]] std::optional<int64_t> find(std::string_view account_key, uint64_t seq,
