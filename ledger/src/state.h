@@ -77,6 +77,9 @@ class TableBase : public UndoStack {
   [[nodiscard]] char prefix() const { return prefix_; }
   // Writes the rows changed since the last call and forgets that they changed.
   virtual void drain_dirty(const RowSink& sink) = 0;
+  // Forgets which rows changed, writing nothing: for a replay that is never stored (verify),
+  // whose changed-row list and erased rows would otherwise grow with the whole chain.
+  virtual void forget_dirty() = 0;
   // Every row, in no particular order.
   virtual void encode_all(const RowSink& sink) const = 0;
   // One row (key without the prefix), as a snapshot would store it; nullopt if there is none.
@@ -179,6 +182,13 @@ class Table final : public TableBase {
         sink(prefix() + node->first, schemas::try_encode(row.record).value());
       }
     }
+    dirty_.clear();
+    graveyard_.clear();
+  }
+
+  void forget_dirty() override {
+    assert(undo_.empty() && "between transactions only");
+    for (Node* node : dirty_) node->second.dirty = false;
     dirty_.clear();
     graveyard_.clear();
   }

@@ -195,6 +195,30 @@ BOOST_AUTO_TEST_CASE(envelopes_refused_again_and_again_list_nothing) {
   BOOST_TEST(listed == 0u);
 }
 
+// verify never stores its replay: it forgets what changed, and only what changes after that is
+// listed again. The rows themselves stay as they were changed.
+BOOST_AUTO_TEST_CASE(forgotten_changes_are_not_written_and_later_ones_are) {
+  Table<Counter> table('d');
+  stored_a_and_b(table);
+  Txn txn;
+  table.put(txn, "a", Counter{5});
+  table.erase(txn, "b");
+  table.put(txn, "c", Counter{3});
+  txn.commit();
+  table.forget_dirty();
+  BOOST_TEST(drained(table).empty());
+  BOOST_TEST(value_of(table, "a") == 5);
+  BOOST_TEST(value_of(table, "b") == -1);
+  BOOST_TEST(value_of(table, "c") == 3);
+
+  Txn later;
+  table.put(later, "a", Counter{6});
+  table.erase(later, "c");
+  later.commit();
+  const std::map<std::string, std::string> expected = {{"da", "6"}, {"dc", "(deleted)"}};
+  BOOST_TEST((drained(table) == expected));
+}
+
 // A history query reads the index tail: a posting taken back must be gone from it, and one
 // added onto a posting of the same operation (a reversal of several) must come off that one.
 BOOST_AUTO_TEST_CASE(postings_taken_back_leave_the_kept_ones_as_they_were) {
