@@ -18,6 +18,22 @@ BOOST_AUTO_TEST_CASE(sha256_matches_the_standard_vector) {
              "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }
 
+// sha256() falls back to libsodium's code if OpenSSL fails: that digest must be the same one,
+// or a ledger's hashes would change with the library that computed them.
+BOOST_AUTO_TEST_CASE(the_fallback_sha256_gives_the_same_digests) {
+  const std::string_view abc[] = {"abc"};
+  BOOST_TEST(to_hex(sha256_portable(abc)) ==
+             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  BOOST_TEST(to_hex(sha256_portable({})) ==
+             "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  // Parts are hashed one after the other, across block boundaries.
+  const std::string long_part(1000, 'x');
+  const std::string_view parts[] = {"\x01", long_part, "", "tail"};
+  const std::string whole = "\x01" + long_part + "tail";
+  BOOST_TEST(sha256_portable(parts) == sha256(whole));
+  BOOST_TEST(sha256(parts) == sha256(whole));
+}
+
 BOOST_AUTO_TEST_CASE(rfc8032_test_vector_1_signs_and_verifies) {
   // RFC 8032 section 7.1, TEST 1 (empty message).
   auto seed = array_from_hex<32>("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60");

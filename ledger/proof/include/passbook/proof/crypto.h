@@ -14,7 +14,11 @@
 namespace passbook::proof {
 
 Hash32 sha256(std::string_view bytes);
+// The digest of the parts one after the other.
 Hash32 sha256(std::span<const std::string_view> parts);
+// The same digest through libsodium's portable code: what sha256() falls back to when OpenSSL
+// fails. Public so that the fallback is tested.
+Hash32 sha256_portable(std::span<const std::string_view> parts);
 
 // RFC 9162 section 2.1.1: leaf = SHA-256(0x00 || data), node = SHA-256(0x01 || left || right).
 Hash32 leaf_hash(std::string_view data);
